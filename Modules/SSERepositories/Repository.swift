@@ -1,0 +1,65 @@
+import SSEProtocol
+
+/// A store of past events that a server replays to subscribers who resume with
+/// `Last-Event-ID` (Go: `eventsource.Repository`).
+///
+/// Register one per channel on the server. Implementations must be safe to call from many
+/// tasks at once, and must not block the caller while they read: do the work inside the
+/// returned ``Replay``'s sequence.
+public protocol Repository: Sendable {
+    /// The events a subscriber of `channel` should receive before live events.
+    ///
+    /// - Parameters:
+    ///   - channel: The channel being subscribed to.
+    ///   - lastEventID: The subscriber's `Last-Event-ID`; the empty string when the server
+    ///     replays everything (Go's `ReplayAll`) for a subscriber that sent none.
+    /// - Returns: The events to send, in order, and how well they cover what was missed.
+    /// - Throws: When the store cannot be read; the server then sends no history.
+    func replay(channel: String, lastEventID: String) async throws -> Replay
+}
+
+/// The history a ``Repository`` hands a resuming subscriber.
+public struct Replay: Sendable {
+    /// How well ``events`` cover what the subscriber missed.
+    public var coverage: ReplayCoverage
+
+    /// The events to send before live events, in order.
+    public var events: AsyncThrowingStream<any ServerSentEvent, any Error>
+
+    /// Creates a replay.
+    ///
+    /// - Parameters:
+    ///   - coverage: How well the events cover what was missed.
+    ///   - events: The events, in order.
+    public init(coverage: ReplayCoverage, events: AsyncThrowingStream<any ServerSentEvent, any Error>) {
+        self.coverage = coverage
+        self.events = events
+    }
+
+    /// A replay of events already in memory.
+    ///
+    /// - Parameters:
+    ///   - coverage: How well the events cover what was missed. Defaults to ``ReplayCoverage/complete``.
+    ///   - events: The events, in order.
+    /// - Returns: A replay that yields `events`.
+    public static func of(_ events: [any ServerSentEvent], coverage: ReplayCoverage = .complete) -> Replay {
+        let (stream, continuation) = AsyncThrowingStream<any ServerSentEvent, any Error>.makeStream()
+        for event in events { continuation.yield(event) }
+        continuation.finish()
+        return Replay(coverage: coverage, events: stream)
+    }
+}
+
+/// How well a ``Replay`` covers the events a subscriber missed.
+///
+/// The Server-Sent Events format cannot tell a client that its `Last-Event-ID` is too old; the
+/// server reports this value in a response header so that a client knows when to refetch its state.
+public enum ReplayCoverage: String, Sendable, Hashable, CaseIterable {
+    /// Every event after the subscriber's last event ID is in the replay.
+    case complete
+    /// The last event ID is known, but some events after it are gone (retention trimmed them).
+    case partial
+    /// The last event ID is unknown or older than anything kept: the replay cannot resume, and
+    /// the subscriber should rebuild its state (the replay holds whatever history is kept).
+    case reset
+}

@@ -1,0 +1,200 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// swift-sse: a Server-Sent Events toolkit. One package, small products, each replaceable.
+// Dependency arrows point one way (see CONTRIBUTING.md):
+//   SSEProtocol, SSELogging  <-  SSETransport  <-  SSEClient, SSEServer
+//   SSEProtocol  <-  SSERepositories  <-  SSEServer, SSESQLite
+
+let swiftSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "swift-sse",
+    platforms: [.macOS(.v15), .iOS(.v18), .tvOS(.v18), .watchOS(.v11)],
+    products: [
+        .library(name: "SSEProtocol", targets: ["SSEProtocol"]),
+        .library(name: "SSELogging", targets: ["SSELogging"]),
+        .library(name: "SSETransport", targets: ["SSETransport"]),
+        .library(name: "SSEClient", targets: ["SSEClient"]),
+        .library(name: "SSEServer", targets: ["SSEServer"]),
+        .library(name: "SSERepositories", targets: ["SSERepositories"]),
+        .library(name: "SSESQLite", targets: ["SSESQLite"]),
+        .executable(name: "sse", targets: ["sse"]),
+        .executable(name: "sse-bench", targets: ["SSEBench"]),
+        .executable(name: "sse-contract-service", targets: ["ContractTestService"]),
+        .executable(name: "TimeTicker", targets: ["TimeTicker"]),
+        .executable(name: "NewsReplay", targets: ["NewsReplay"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
+        .package(url: "https://github.com/vapor/sqlite-nio", from: "1.13.2"),
+    ],
+    targets: [
+        // MARK: Libraries
+        .target(name: "SSEProtocol", path: "Modules/SSEProtocol", swiftSettings: swiftSettings),
+        .target(
+            name: "SSELogging",
+            dependencies: [.product(name: "Logging", package: "swift-log")],
+            path: "Modules/SSELogging",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "SSETransport",
+            dependencies: [
+                "SSEProtocol", "SSELogging",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "CompressNIO", package: "compress-nio"),
+            ],
+            path: "Modules/SSETransport",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "SSEClient",
+            dependencies: ["SSEProtocol", "SSELogging", "SSETransport"],
+            path: "Modules/SSEClient",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "SSERepositories",
+            dependencies: ["SSEProtocol"],
+            path: "Modules/SSERepositories",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "SSEServer",
+            dependencies: [
+                "SSEProtocol", "SSELogging", "SSETransport", "SSERepositories",
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Modules/SSEServer",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "SSESQLite",
+            dependencies: [
+                "SSEProtocol", "SSERepositories",
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+            ],
+            path: "Modules/SSESQLite",
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: Tools and examples
+        .executableTarget(
+            name: "sse",
+            dependencies: [
+                "SSEProtocol", "SSELogging", "SSEClient", "SSEServer", "SSERepositories", "SSESQLite",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Tools/sse",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "SSEBench",
+            dependencies: [
+                "SSEProtocol", "SSEServer", "SSERepositories", "SSESQLite", "SSETransport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Tools/Benchmarks/SSEBench",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "ContractTestService",
+            dependencies: [
+                "SSEClient", "SSETransport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            path: "Tools/ContractTestService",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "TimeTicker",
+            dependencies: ["SSEClient", "SSEServer", "SSETransport"],
+            path: "Examples/TimeTicker",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "NewsReplay",
+            dependencies: ["SSEClient", "SSEServer", "SSETransport", "SSERepositories"],
+            path: "Examples/NewsReplay",
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: Tests
+        .testTarget(name: "SSEProtocolTests", dependencies: ["SSEProtocol"], path: "Tests/SSEProtocolTests",
+                    swiftSettings: swiftSettings),
+        .testTarget(
+            name: "SSELoggingTests",
+            dependencies: ["SSELogging", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/SSELoggingTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SSETransportTests",
+            dependencies: [
+                "SSETransport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "CompressNIO", package: "compress-nio"),
+            ],
+            path: "Tests/SSETransportTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SSEServerTests",
+            dependencies: [
+                "SSEServer", "SSETransport", "SSERepositories",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Tests/SSEServerTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SSEClientTests",
+            dependencies: [
+                "SSEClient", "SSEServer", "SSETransport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "CompressNIO", package: "compress-nio"),
+            ],
+            path: "Tests/SSEClientTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SSERepositoriesTests",
+            dependencies: ["SSERepositories", "SSESQLite", "SSEServer", "SSEClient", "SSETransport"],
+            path: "Tests/SSERepositoriesTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: ["SSEProtocol", "SSEClient", "SSEServer", "SSETransport"],
+            path: "Tests/IntegrationTests",
+            swiftSettings: swiftSettings
+        ),
+    ]
+)
