@@ -1,0 +1,113 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import SQLiteNIO
+import SSERepositories
+
+extension SQLiteRepository {
+    /// How hard a commit works to reach the disk: SQLite's `synchronous` setting.
+    ///
+    /// In write-ahead-log mode, ``full`` syncs the log at every commit, so a committed append
+    /// survives power loss and operating-system crashes; ``normal`` syncs only at checkpoints,
+    /// so a committed append survives a crash of the process but the newest ones can be lost
+    /// with the machine. `sse-bench stores` measures the difference.
+    public struct Durability: Sendable, Hashable {
+        let pragma: String
+
+        /// `synchronous = FULL`: no committed append is lost, even on power loss. The default.
+        public static let full = Durability(pragma: "FULL")
+
+        /// `synchronous = NORMAL`: committed appends survive a process crash, not power loss.
+        public static let normal = Durability(pragma: "NORMAL")
+    }
+
+    /// Opens (creating if needed) the event database at `path`, checks it, and prepares its schema.
+    ///
+    /// - Parameters:
+    ///   - path: The database file; prefer an absolute path. Its `-wal` and `-shm` companions are
+    ///     created beside it.
+    ///   - retention: What each channel keeps. Defaults to everything.
+    ///   - durability: When a commit reaches the disk. Defaults to ``Durability/full``.
+    ///   - now: The clock that stamps appended events and ages them; defaults to the system time.
+    /// - Returns: The open store.
+    /// - Throws: ``SQLiteRepositoryError`` when the file cannot be opened, created or written, or
+    ///   is corrupt.
+    public static func open(
+        path: String,
+        retention: Retention = .unlimited,
+        durability: Durability = .full,
+        now: @escaping @Sendable () -> Date = { Date() }
+    ) async throws -> SQLiteRepository {
+        let writer = try await connect(path)
+        do {
+            try await prepareWriter(writer, path: path, durability: durability)
+        } catch {
+            try? await writer.close()
+            throw error as? SQLiteRepositoryError ?? .opening(path, error)
+        }
+        let reader: SQLiteConnection
+        do {
+            reader = try await connect(path)
+            _ = try await reader.query("PRAGMA query_only = 1").get()
+        } catch {
+            try? await writer.close()
+            throw SQLiteRepositoryError.opening(path, error)
+        }
+        return SQLiteRepository(path: path, retention: retention, writer: writer, reader: reader, now: now)
+    }
+
+    private static func connect(_ path: String) async throws -> SQLiteConnection {
+        do {
+            return try await SQLiteConnection.open(storage: .file(path: path))
+        } catch {
+            throw SQLiteRepositoryError.opening(path, error)
+        }
+    }
+
+    /// Turns on the write-ahead log, checks integrity and creates the schema, writing to the file
+    /// so that a read-only one fails now rather than at the first append.
+    private static func prepareWriter(_ writer: SQLiteConnection, path: String, durability: Durability) async throws {
+        let mode = try await writer.query("PRAGMA journal_mode = WAL").get().first?.column("journal_mode")?.string
+        guard mode?.lowercased() == "wal" else {
+            throw SQLiteRepositoryError.unwritable(path, reason: "journal_mode is \(mode ?? "unknown"), not wal")
+        }
+        _ = try await writer.query("PRAGMA synchronous = \(durability.pragma)").get()
+        let check = try await writer.query("PRAGMA quick_check").get().compactMap { $0.columns.first?.data.string }
+        guard check == ["ok"] else {
+            throw SQLiteRepositoryError.corrupt(path, problems: check.joined(separator: "; "))
+        }
+        for statement in schema {
+            _ = try await writer.query(statement).get()
+        }
+    }
+
+    /// The tables, oldest-first indexes and the schema version (written every open, as a probe).
+    private static let schema = [
+        """
+        CREATE TABLE IF NOT EXISTS sse_events (
+            channel TEXT NOT NULL,
+            sequence INTEGER NOT NULL,
+            id TEXT NOT NULL,
+            type TEXT NOT NULL,
+            data TEXT NOT NULL,
+            time INTEGER NOT NULL,
+            size INTEGER NOT NULL,
+            PRIMARY KEY (channel, sequence),
+            UNIQUE (channel, id)
+        )
+        """,
+        """
+        CREATE TABLE IF NOT EXISTS sse_channels (
+            channel TEXT PRIMARY KEY,
+            last_sequence INTEGER NOT NULL,
+            count INTEGER NOT NULL,
+            bytes INTEGER NOT NULL,
+            trimmed_sequence INTEGER NOT NULL DEFAULT 0,
+            trimmed_id TEXT
+        ) WITHOUT ROWID
+        """,
+        "PRAGMA user_version = 1",
+    ]
+}
