@@ -1,0 +1,173 @@
+import Synchronization
+
+/// A bounded queue between the stream's reader and the consumer of its events.
+///
+/// The reader suspends in ``send(_:)`` while the queue is full, so a slow consumer slows the
+/// reader down instead of growing memory. ``waitUntilConsumed()`` lets the reader report an
+/// error only once the consumer has finished with every event before it.
+final class EventBuffer<Element: Sendable>: Sendable {
+    private struct State {
+        var items: [Element] = []
+        var head = 0
+        var finished = false
+        /// The consumer took an item and has not asked for the next one yet.
+        var consumerBusy = false
+        var consumers: [(id: Int, continuation: CheckedContinuation<Element?, Never>)] = []
+        var producers: [(id: Int, continuation: CheckedContinuation<Void, Never>)] = []
+        var nextID = 0
+
+        var count: Int { items.count - head }
+        var isConsumed: Bool { count == 0 && !consumerBusy }
+
+        mutating func popFirst() -> Element? {
+            guard head < items.count else { return nil }
+            let item = items[head]
+            head += 1
+            if head == items.count {
+                items.removeAll(keepingCapacity: true)
+                head = 0
+            }
+            return item
+        }
+
+        mutating func takeProducers() -> [CheckedContinuation<Void, Never>] {
+            defer { producers.removeAll() }
+            return producers.map(\.continuation)
+        }
+    }
+
+    private enum SendStep {
+        case delivered(CheckedContinuation<Element?, Never>)
+        case queued
+        case dropped
+        case wait
+    }
+
+    private let capacity: Int
+    private let state = Mutex(State())
+
+    init(capacity: Int) {
+        self.capacity = max(capacity, 1)
+    }
+
+    /// Queues an item, waiting while the queue is full.
+    ///
+    /// - Returns: `false` when the buffer was finished or the task cancelled; the item was dropped.
+    func send(_ item: Element) async -> Bool {
+        while true {
+            let step: SendStep = state.withLock { state in
+                if state.finished || Task.isCancelled { return .dropped }
+                if !state.consumers.isEmpty {
+                    state.consumerBusy = true
+                    return .delivered(state.consumers.removeFirst().continuation)
+                }
+                guard state.count >= capacity else {
+                    state.items.append(item)
+                    return .queued
+                }
+                return .wait
+            }
+            switch step {
+            case .delivered(let consumer):
+                consumer.resume(returning: item)
+                return true
+            case .queued:
+                return true
+            case .dropped:
+                return false
+            case .wait:
+                await waitFor(.room)
+            }
+        }
+    }
+
+    /// Waits until the queue is empty and the consumer has asked for the next item (or went
+    /// away), or the buffer is finished, or the task is cancelled.
+    func waitUntilConsumed() async {
+        while !Task.isCancelled {
+            let done = state.withLock { $0.finished || $0.isConsumed }
+            if done { return }
+            await waitFor(.consumed)
+        }
+    }
+
+    /// Returns the next item, waiting for one; `nil` once finished and empty, or when the task
+    /// is cancelled.
+    func next() async -> Element? {
+        let id = state.withLock { state in
+            state.nextID += 1
+            return state.nextID
+        }
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Element?, Never>) in
+                let (result, producers) = state.withLock { state -> (Element??, [CheckedContinuation<Void, Never>]) in
+                    state.consumerBusy = false
+                    if let item = state.popFirst() {
+                        state.consumerBusy = true
+                        return (.some(item), state.takeProducers())
+                    }
+                    if state.finished || Task.isCancelled { return (.some(nil), state.takeProducers()) }
+                    state.consumers.append((id, continuation))
+                    return (nil, state.takeProducers())
+                }
+                producers.forEach { $0.resume() }
+                if let result { continuation.resume(returning: result) }
+            }
+        } onCancel: {
+            let consumer = state.withLock { state in
+                state.consumers.firstIndex { $0.id == id }.map { state.consumers.remove(at: $0).continuation }
+            }
+            consumer?.resume(returning: nil)
+        }
+    }
+
+    /// The consumer went away without asking for another item.
+    func consumerDidLeave() {
+        let producers = state.withLock { state in
+            state.consumerBusy = false
+            return state.takeProducers()
+        }
+        producers.forEach { $0.resume() }
+    }
+
+    /// Ends the buffer: waiting consumers get `nil`, waiting producers return, queued items
+    /// are dropped.
+    func finish() {
+        let (consumers, producers) = state.withLock { state in
+            state.finished = true
+            state.items.removeAll()
+            state.head = 0
+            defer { state.consumers.removeAll() }
+            return (state.consumers.map(\.continuation), state.takeProducers())
+        }
+        consumers.forEach { $0.resume(returning: nil) }
+        producers.forEach { $0.resume() }
+    }
+
+    private enum Condition { case room, consumed }
+
+    /// Suspends until the condition holds, the buffer finishes, or the task is cancelled; may
+    /// return early, so callers check again.
+    private func waitFor(_ condition: Condition) async {
+        let id = state.withLock { state in
+            state.nextID += 1
+            return state.nextID
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let ready = state.withLock { state in
+                    let holds = condition == .room ? state.count < capacity : state.isConsumed
+                    if state.finished || Task.isCancelled || holds { return true }
+                    state.producers.append((id, continuation))
+                    return false
+                }
+                if ready { continuation.resume() }
+            }
+        } onCancel: {
+            let producer = state.withLock { state in
+                state.producers.firstIndex { $0.id == id }.map { state.producers.remove(at: $0).continuation }
+            }
+            producer?.resume()
+        }
+    }
+}

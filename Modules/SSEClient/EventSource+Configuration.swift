@@ -1,0 +1,107 @@
+import Logging
+import SSELogging
+import SSETransport
+
+extension EventSource {
+    /// What an error handler tells the stream to do (Go: `StreamErrorHandlerResult`).
+    public struct ErrorAction: Sendable, Hashable {
+        let closes: Bool
+
+        /// Carry on as usual: reconnect if the policy allows it.
+        public static let proceed = ErrorAction(closes: false)
+
+        /// Close the stream at once, as ``EventSource/close()`` does (Go: `CloseNow`).
+        public static let close = ErrorAction(closes: true)
+    }
+
+    /// Every setting of a stream, with Go's defaults (Go: the `StreamOption` functions).
+    ///
+    /// ```swift
+    /// var configuration = EventSource.Configuration()
+    /// configuration.retry = .exponentialBackoff(initial: .seconds(1), max: .seconds(30), jitter: 0.5)
+    /// configuration.readTimeout = .seconds(60)
+    /// let stream = try await EventSource.subscribe(to: url, configuration: configuration)
+    /// ```
+    public struct Configuration: Sendable {
+        /// The last event ID to send with the first request, so the server can replay what was
+        /// missed (Go: `StreamOptionLastEventID`). Defaults to the empty string (none).
+        public var lastEventID: String
+
+        /// The delays between reconnection attempts (Go: `StreamOptionInitialRetry`,
+        /// `StreamOptionUseBackoff`, `StreamOptionUseJitter`, `StreamOptionRetryResetInterval`).
+        /// Defaults to ``RetryConfiguration/constant(_:jitter:)`` with 3 seconds: no backoff,
+        /// no jitter, a 60-second reset interval.
+        public var retry: RetryConfiguration
+
+        /// Which failures are retried and for how long. Defaults to ``ReconnectPolicy/always``
+        /// (Go's behaviour).
+        public var reconnect: ReconnectPolicy
+
+        /// The longest wait for data (comments count) before the connection is dropped with
+        /// ``EventSourceError/readTimeout`` and retried (Go: `StreamOptionReadTimeout`).
+        /// Defaults to `nil`: no read timeout.
+        public var readTimeout: Duration?
+
+        /// Whether subscribing retries a failed first connection (Go:
+        /// `StreamOptionCanRetryFirstConnection`). Defaults to ``FirstConnectionRetry/disabled``.
+        public var firstConnectionRetry: FirstConnectionRetry
+
+        /// Called with every error instead of delivering it to ``EventSource/errors``, including
+        /// errors of retried first connections; its result can close the stream (Go:
+        /// `StreamOptionErrorHandler`). It runs on the stream's task and must return promptly.
+        /// Defaults to `nil`.
+        public var errorHandler: (@Sendable (EventSourceError) -> ErrorAction)?
+
+        /// Called with the text of every comment line, in order with events and errors.
+        /// Defaults to `nil`: comments are ignored.
+        public var commentHandler: (@Sendable (String) -> Void)?
+
+        /// Called before every connection attempt with the request about to be sent (standard
+        /// headers and `Last-Event-ID` already set); returns the request to send, for example with
+        /// a fresh token or query. If it throws, the attempt fails with
+        /// ``EventSourceError/requestPreparationFailed``. Defaults to `nil`.
+        public var prepareRequest: (@Sendable (ClientRequest) async throws -> ClientRequest)?
+
+        /// The most redirects (301, 302, 303, 307, 308) followed per connection attempt.
+        /// Defaults to 10.
+        public var maximumRedirects: Int
+
+        /// The largest event, in bytes, the stream accepts; a larger one drops the connection
+        /// with ``EventSourceError/eventTooLarge``. Defaults to 4 MiB.
+        public var maximumEventSize: Int
+
+        /// How many received events may wait for the consumer before reading pauses.
+        /// Defaults to 64.
+        public var bufferSize: Int
+
+        /// Where the stream logs connections, errors and delays (Go: `StreamOptionLogger`).
+        /// Defaults to `Logger.disabled`.
+        public var logger: Logger
+
+        /// What sends the requests (Go: `StreamOptionHTTPClient`). Defaults to
+        /// `AsyncHTTPClientTransport.shared`.
+        public var transport: any ClientTransport
+
+        /// The clock that measures retry delays, read timeouts and reset intervals; tests inject
+        /// a manual clock. Defaults to `ContinuousClock()`.
+        public var clock: any Clock<Duration>
+
+        /// Creates a configuration with every setting at its default.
+        public init() {
+            self.lastEventID = ""
+            self.retry = .constant()
+            self.reconnect = .always
+            self.readTimeout = nil
+            self.firstConnectionRetry = .disabled
+            self.errorHandler = nil
+            self.commentHandler = nil
+            self.prepareRequest = nil
+            self.maximumRedirects = 10
+            self.maximumEventSize = 4 * 1024 * 1024
+            self.bufferSize = 64
+            self.logger = .disabled
+            self.transport = AsyncHTTPClientTransport.shared
+            self.clock = ContinuousClock()
+        }
+    }
+}

@@ -1,0 +1,159 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import SSEProtocol
+import SSETransport
+
+/// A reconnecting Server-Sent Events stream (Go: `eventsource.Stream`).
+///
+/// Subscribing returns once the first connection is established. From then on the stream
+/// reads events into ``events``, and when the connection fails or ends it reports why to
+/// ``errors`` (or the configured error handler) and reconnects after the configured delay,
+/// sending the newest `Last-Event-ID` so the server can replay what was missed.
+///
+/// ```swift
+/// let stream = try await EventSource.subscribe(to: URL(string: "http://127.0.0.1:8080/time")!)
+/// for await event in stream.events {
+///     print(event.id, event.event, event.data)
+/// }
+/// ```
+///
+/// The stream runs until ``close()``, until an error handler returns
+/// ``ErrorAction/close``, until the server answers 204, or until the reconnect policy gives up;
+/// then both sequences end.
+public final class EventSource: Sendable {
+    /// The events the stream receives, in order; the sequence ends when the stream closes.
+    ///
+    /// Reading pauses while ``Configuration/bufferSize`` events wait for you, and an error is
+    /// reported only after you have finished with every event received before it.
+    public let events: Events
+
+    /// The errors the stream meets after subscribing, in order; the sequence ends when the
+    /// stream closes. Unused when ``Configuration/errorHandler`` is set. Holds the newest 64
+    /// errors if nobody reads it.
+    public let errors: AsyncStream<EventSourceError>
+
+    private let control: StreamControl
+
+    private init(configuration: Configuration) {
+        let buffer = EventBuffer<MessageEvent>(capacity: configuration.bufferSize)
+        let (errors, errorSink) = AsyncStream<EventSourceError>.makeStream(bufferingPolicy: .bufferingNewest(64))
+        self.events = Events(buffer: buffer)
+        self.errors = errors
+        self.control = StreamControl(buffer: buffer, errors: errorSink)
+    }
+
+    /// Subscribes to the event stream at a URL with `GET` (Go: `SubscribeWithURL`).
+    ///
+    /// - Parameters:
+    ///   - url: The stream's `http` or `https` URL.
+    ///   - configuration: The stream's settings.
+    /// - Returns: The stream, connected.
+    /// - Throws: ``EventSourceError`` when the first connection fails (unless
+    ///   ``Configuration/firstConnectionRetry`` retries it), or `CancellationError` when the
+    ///   calling task is cancelled first.
+    public static func subscribe(to url: URL, configuration: Configuration = Configuration()) async throws -> EventSource {
+        try await subscribe(to: ClientRequest(url: url), configuration: configuration)
+    }
+
+    /// Subscribes with a full request: method, headers and body, all sent again on every
+    /// reconnection, so `POST` and `REPORT` streams work (Go: `SubscribeWithRequestAndOptions`).
+    ///
+    /// The stream sets `Accept: text/event-stream`, `Cache-Control: no-cache` and, when the
+    /// last event ID is not empty, `Last-Event-ID`.
+    ///
+    /// - Parameters:
+    ///   - request: The request to send on every connection attempt.
+    ///   - configuration: The stream's settings.
+    /// - Returns: The stream, connected.
+    /// - Throws: As ``subscribe(to:configuration:)-(URL,_)`` does.
+    public static func subscribe(
+        to request: ClientRequest,
+        configuration: Configuration = Configuration()
+    ) async throws -> EventSource {
+        let source = EventSource(configuration: configuration)
+        let control = source.control
+        let run = runner(request: request, configuration: configuration, clock: configuration.clock, control: control)
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (subscriber: CheckedContinuation<Void, any Error>) in
+                control.start(subscriber: subscriber) { Task { await run() } }
+            }
+        } onCancel: {
+            control.close()
+        }
+        return source
+    }
+
+    /// Opens the configured clock's type, so the loop is generic over it.
+    private static func runner<C: Clock<Duration>>(
+        request: ClientRequest,
+        configuration: Configuration,
+        clock: C,
+        control: StreamControl
+    ) -> @Sendable () async -> Void {
+        let connection = StreamConnection(request: request, configuration: configuration, clock: clock, control: control)
+        return { await connection.run() }
+    }
+
+    /// Closes the stream for good: the connection or retry wait stops at once and both
+    /// sequences end. Safe to call from any task, any number of times.
+    public func close() {
+        control.close()
+    }
+
+    /// Drops the current connection and reconnects after the normal retry delay, as if the
+    /// connection had failed, without reporting an error. Restarts requested while the stream is
+    /// already reconnecting merge into that reconnection; after ``close()`` this does nothing.
+    public func restart() {
+        control.restart()
+    }
+}
+
+extension EventSource {
+    /// The events of an ``EventSource``, as an asynchronous sequence that ends when the stream closes.
+    public struct Events: AsyncSequence, Sendable {
+        /// Each element is one event.
+        public typealias Element = MessageEvent
+        /// Reading events never throws; errors go to ``EventSource/errors``.
+        public typealias Failure = Never
+
+        let buffer: EventBuffer<MessageEvent>
+
+        /// Creates an iterator.
+        public func makeAsyncIterator() -> Iterator {
+            Iterator(consumer: Consumer(buffer: buffer))
+        }
+
+        /// Waits for the stream's events.
+        public struct Iterator: AsyncIteratorProtocol {
+            let consumer: Consumer
+
+            /// Returns the next event, or `nil` once the stream is closed or the task cancelled.
+            public mutating func next() async -> MessageEvent? {
+                await consumer.buffer.next()
+            }
+
+            /// Returns the next event, or `nil` once the stream is closed or the task cancelled.
+            ///
+            /// - Parameter actor: The caller's isolation.
+            public mutating func next(isolation actor: isolated (any Actor)?) async -> MessageEvent? {
+                await consumer.buffer.next()
+            }
+        }
+
+        /// Tells the buffer when an iterator goes away, so errors are not held for it.
+        final class Consumer: Sendable {
+            let buffer: EventBuffer<MessageEvent>
+
+            init(buffer: EventBuffer<MessageEvent>) {
+                self.buffer = buffer
+            }
+
+            deinit {
+                buffer.consumerDidLeave()
+            }
+        }
+    }
+}

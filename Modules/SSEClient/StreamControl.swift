@@ -1,0 +1,120 @@
+import Synchronization
+import SSEProtocol
+
+/// The part of an ``EventSource`` that `close()` and `restart()` reach from any task: it owns
+/// the running task, the current connection's read task and the sinks of both sequences.
+final class StreamControl: Sendable {
+    private struct State {
+        var closed = false
+        var restartPending = false
+        var run: Task<Void, Never>?
+        var readCancel: (@Sendable () -> Void)?
+        var subscriber: CheckedContinuation<Void, any Error>?
+    }
+
+    let buffer: EventBuffer<MessageEvent>
+    let errors: AsyncStream<EventSourceError>.Continuation
+    private let state = Mutex(State())
+
+    init(buffer: EventBuffer<MessageEvent>, errors: AsyncStream<EventSourceError>.Continuation) {
+        self.buffer = buffer
+        self.errors = errors
+    }
+
+    /// Remembers who waits for the first connection, then starts the stream's task.
+    func start(subscriber: CheckedContinuation<Void, any Error>, run: () -> Task<Void, Never>) {
+        let closed = state.withLock { state in
+            if !state.closed { state.subscriber = subscriber }
+            return state.closed
+        }
+        if closed {
+            subscriber.resume(throwing: CancellationError())
+            return
+        }
+        let task = run()
+        let cancel = state.withLock { state in
+            state.run = task
+            return state.closed
+        }
+        if cancel { task.cancel() }
+    }
+
+    func close() {
+        let (run, cancelRead, subscriber) = state.withLock { state in
+            state.closed = true
+            defer {
+                state.run = nil
+                state.readCancel = nil
+                state.subscriber = nil
+            }
+            return (state.run, state.readCancel, state.subscriber)
+        }
+        run?.cancel()
+        cancelRead?()
+        buffer.finish()
+        errors.finish()
+        subscriber?.resume(throwing: CancellationError())
+    }
+
+    func restart() {
+        let cancelRead = state.withLock { state -> (@Sendable () -> Void)? in
+            guard !state.closed else { return nil }
+            state.restartPending = true
+            return state.readCancel
+        }
+        cancelRead?()
+    }
+
+    /// A connection attempt begins; restarts requested before now merge into it.
+    ///
+    /// - Returns: `false` once the stream is closed.
+    func beginAttempt() -> Bool {
+        state.withLock { state in
+            state.restartPending = false
+            return !state.closed
+        }
+    }
+
+    /// The connection was established: subscribing returns.
+    func connected() {
+        let subscriber = state.withLock { state in
+            defer { state.subscriber = nil }
+            return state.subscriber
+        }
+        subscriber?.resume()
+    }
+
+    /// Registers how to drop the connection being read; drops it at once if a restart or close
+    /// came first.
+    func startReading(cancel: @escaping @Sendable () -> Void) {
+        let cancelNow = state.withLock { state in
+            state.readCancel = cancel
+            return state.closed || state.restartPending
+        }
+        if cancelNow { cancel() }
+    }
+
+    /// The connection's reading ended.
+    ///
+    /// - Returns: Whether it ended because of ``EventSource/restart()``.
+    func finishedReading() -> Bool {
+        state.withLock { state in
+            state.readCancel = nil
+            defer { state.restartPending = false }
+            return state.restartPending && !state.closed
+        }
+    }
+
+    /// The stream's task ended: both sequences end, and a subscriber still waiting gets `error`.
+    func finish(subscriptionError error: (any Error)?) {
+        let subscriber = state.withLock { state in
+            state.closed = true
+            state.run = nil
+            defer { state.subscriber = nil }
+            return state.subscriber
+        }
+        buffer.finish()
+        errors.finish()
+        subscriber?.resume(throwing: error ?? CancellationError())
+    }
+}
