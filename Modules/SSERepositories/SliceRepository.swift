@@ -25,14 +25,8 @@ public final class SliceRepository: Repository {
     ///   - event: The event.
     public func add(channel: String, _ event: any ServerSentEvent) {
         events.withLock { events in
-            var list = events[channel, default: []]
-            let index = list.insertionIndex(of: event.id)
-            if index < list.count, list[index].id == event.id {
-                list[index] = event
-            } else {
-                list.insert(event, at: index)
-            }
-            events[channel] = list
+            // Mutated in place: copying the list out and back would copy it on every add.
+            events[channel, default: []].insertOrReplace(event)
         }
     }
 
@@ -52,6 +46,16 @@ public final class SliceRepository: Repository {
 }
 
 extension [any ServerSentEvent] {
+    /// Inserts `event` at its place in id order, replacing an event with the same id.
+    fileprivate mutating func insertOrReplace(_ event: any ServerSentEvent) {
+        let index = insertionIndex(of: event.id)
+        if index < count, self[index].id == event.id {
+            self[index] = event
+        } else {
+            insert(event, at: index)
+        }
+    }
+
     /// The first index whose id is not less than `id` in byte order (Go's `sort.Search`).
     fileprivate func insertionIndex(of id: String) -> Int {
         var low = 0

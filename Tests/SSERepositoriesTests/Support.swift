@@ -76,8 +76,10 @@ func withStore<T>(
 extension Repository {
     /// The replay's coverage and its events' ids.
     func ids(_ channel: String, after lastEventID: String) async throws -> (ReplayCoverage, [String]) {
-        let (coverage, events) = try await stored(channel, after: lastEventID)
-        return (coverage, events.map(\.id))
+        let replay = try await replay(channel: channel, lastEventID: lastEventID)
+        var ids: [String] = []
+        for try await event in replay.events { ids.append(event.id) }
+        return (replay.coverage, ids)
     }
 
     /// The replay's coverage and events, which an ``EventStore`` yields as ``StoredEvent``.
