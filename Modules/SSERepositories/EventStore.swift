@@ -13,12 +13,12 @@ import SSEProtocol
 ///   ``Repository/replay(channel:lastEventID:)`` yields ``StoredEvent`` values in that order,
 ///   strictly **after** the last event ID (unlike ``SliceRepository``).
 /// - **Honest coverage.** For a non-empty last event ID the replay is
-///   ``ReplayCoverage/complete`` when the id is held, or is the newest event retention removed
+///   `ReplayCoverage.complete` when the id is held, or is the newest event retention removed
 ///   (nothing after it is gone); otherwise (never stored, malformed, or trimmed longer ago) it is
-///   ``ReplayCoverage/reset`` and the replay holds everything kept. For the empty last event ID
+///   `ReplayCoverage.reset` and the replay holds everything kept. For the empty last event ID
 ///   (a server replaying everything to a subscriber that sent none) the replay holds everything
-///   kept and is ``ReplayCoverage/complete`` if retention has never removed an event from the
-///   channel, ``ReplayCoverage/partial`` otherwise.
+///   kept and is `ReplayCoverage.complete` if retention has never removed an event from the
+///   channel, `ReplayCoverage.partial` otherwise.
 /// - **Safety.** Appends and replays may run concurrently from many tasks.
 public protocol EventStore: Repository {
     /// Appends an event to a channel, unless the channel already holds its id.

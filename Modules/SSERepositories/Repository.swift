@@ -39,7 +39,7 @@ public struct Replay: Sendable {
     /// A replay of events already in memory.
     ///
     /// - Parameters:
-    ///   - coverage: How well the events cover what was missed. Defaults to ``ReplayCoverage/complete``.
+    ///   - coverage: How well the events cover what was missed. Defaults to `ReplayCoverage.complete`.
     ///   - events: The events, in order.
     /// - Returns: A replay that yields `events`.
     public static func of(_ events: [any ServerSentEvent], coverage: ReplayCoverage = .complete) -> Replay {
@@ -48,18 +48,4 @@ public struct Replay: Sendable {
         continuation.finish()
         return Replay(coverage: coverage, events: stream)
     }
-}
-
-/// How well a ``Replay`` covers the events a subscriber missed.
-///
-/// The Server-Sent Events format cannot tell a client that its `Last-Event-ID` is too old; the
-/// server reports this value in a response header so that a client knows when to refetch its state.
-public enum ReplayCoverage: String, Sendable, Hashable, CaseIterable {
-    /// Every event after the subscriber's last event ID is in the replay.
-    case complete
-    /// The last event ID is known, but some events after it are gone (retention trimmed them).
-    case partial
-    /// The last event ID is unknown or older than anything kept: the replay cannot resume, and
-    /// the subscriber should rebuild its state (the replay holds whatever history is kept).
-    case reset
 }

@@ -10,7 +10,7 @@ import Synchronization
 /// - Adding an event whose id is already present replaces the old one.
 /// - ``replay(channel:lastEventID:)`` yields every event whose id is greater than **or equal
 ///   to** the last event ID, so the subscriber receives its last event again. Coverage is
-///   always reported as ``ReplayCoverage/complete``: this store cannot tell.
+///   always reported as `ReplayCoverage.complete`: this store cannot tell.
 /// - Nothing is ever removed.
 public final class SliceRepository: Repository {
     private let events = Mutex<[String: [any ServerSentEvent]]>([:])
@@ -35,7 +35,7 @@ public final class SliceRepository: Repository {
     /// - Parameters:
     ///   - channel: The channel.
     ///   - lastEventID: The subscriber's last event ID; the empty string replays everything.
-    /// - Returns: A ``ReplayCoverage/complete`` replay of the matching events in id order.
+    /// - Returns: A `ReplayCoverage.complete` replay of the matching events in id order.
     public func replay(channel: String, lastEventID: String) async throws -> Replay {
         let matching = events.withLock { events -> [any ServerSentEvent] in
             let list = events[channel] ?? []
