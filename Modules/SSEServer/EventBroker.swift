@@ -1,0 +1,63 @@
+import Synchronization
+
+/// One publication as a broker carries it: the encoded bytes and the channels they go to.
+///
+/// The bytes are already in the wire format (encoded once by the publishing server), so a
+/// broker that spans several server nodes ships them unchanged.
+public struct EventBrokerMessage: Sendable, Hashable {
+    /// The channels whose subscribers receive the bytes.
+    public var channels: [String]
+    /// One encoded event or comment, in the Server-Sent Events wire format.
+    public var bytes: [UInt8]
+
+    /// Creates a message.
+    ///
+    /// - Parameters:
+    ///   - channels: The channels whose subscribers receive the bytes.
+    ///   - bytes: The encoded event or comment.
+    public init(channels: [String], bytes: [UInt8]) {
+        self.channels = channels
+        self.bytes = bytes
+    }
+}
+
+/// Carries publications from publishers to the servers that deliver them: the seam where a
+/// multi-node broker (for example over PostgreSQL `NOTIFY`) replaces in-process delivery.
+///
+/// Implementations must deliver every message to every attached receiver exactly once, and
+/// the messages of one publisher in the order it published them. ``EventServer`` attaches
+/// itself when it is created.
+public protocol EventBroker: Sendable {
+    /// Adds a receiver for every message published from now on, on any node.
+    ///
+    /// - Parameter receiver: Called once per message; must return quickly.
+    func attach(_ receiver: @escaping @Sendable (EventBrokerMessage) -> Void)
+
+    /// Publishes a message to every attached receiver.
+    ///
+    /// - Parameter message: The message.
+    func publish(_ message: EventBrokerMessage)
+}
+
+/// The default ``EventBroker``: delivers each message to this process's receivers before
+/// ``publish(_:)`` returns.
+public final class LocalEventBroker: EventBroker {
+    private let receivers = Mutex<[@Sendable (EventBrokerMessage) -> Void]>([])
+
+    /// Creates a broker with no receivers.
+    public init() {}
+
+    /// Adds a receiver.
+    ///
+    /// - Parameter receiver: Called for every later message, on the publisher's thread.
+    public func attach(_ receiver: @escaping @Sendable (EventBrokerMessage) -> Void) {
+        receivers.withLock { $0.append(receiver) }
+    }
+
+    /// Hands a message to every receiver, in the order they were attached.
+    ///
+    /// - Parameter message: The message.
+    public func publish(_ message: EventBrokerMessage) {
+        for receiver in receivers.withLock({ $0 }) { receiver(message) }
+    }
+}

@@ -1,0 +1,22 @@
+import SSETransport
+
+/// The HTTP handler that streams one channel of an ``EventServer``; create it with
+/// ``EventServer/handler(channel:)``.
+///
+/// `GET` subscribes; `OPTIONS` answers a CORS preflight; other methods get `405`. A
+/// `Last-Event-ID` with control characters or invalid UTF-8 gets `400`.
+public struct EventChannelHandler: HTTPServerHandler {
+    /// The server whose channel this is.
+    public let server: EventServer
+    /// The channel streamed.
+    public let channel: String
+
+    /// Serves one request.
+    ///
+    /// - Parameters:
+    ///   - request: The request.
+    ///   - responder: Writes the response, which streams until the server ends it or the peer leaves.
+    public func handle(_ request: HTTPServerRequest, responder: any HTTPServerResponder) async {
+        await server.serve(request, channel: channel, responder: responder)
+    }
+}

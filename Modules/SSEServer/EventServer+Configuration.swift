@@ -1,0 +1,99 @@
+import Logging
+import Metrics
+import SSELogging
+
+extension EventServer {
+    /// Settings for an ``EventServer``; Go's `Server` fields plus what production streams need.
+    public struct Configuration: Sendable {
+        /// Which origins may read the streams from a browser on another origin (Go: `AllowCORS`,
+        /// which is ``CrossOriginPolicy/anyOrigin``). Defaults to ``CrossOriginPolicy/disabled``.
+        public var crossOrigin: CrossOriginPolicy
+
+        /// Whether a channel's repository is replayed to subscribers that sent no
+        /// `Last-Event-ID` (Go: `ReplayAll`). Defaults to `false`.
+        public var replayAll: Bool
+
+        /// How many events a subscriber may fall behind before it is disconnected (Go:
+        /// `BufferSize`); it can resume with `Last-Event-ID`. Defaults to 128.
+        public var bufferSize: Int
+
+        /// Whether responses are gzip-compressed for clients that accept it (Go: `Gzip`), with a
+        /// sync flush after every write so each event is readable on arrival. Defaults to `false`.
+        public var gzip: Bool
+
+        /// How long a response may stay open before the server ends it (Go: `MaxConnTime`);
+        /// `nil` for no limit. Defaults to `nil`.
+        public var maximumConnectionTime: Duration?
+
+        /// How long a stream may stay silent before the server sends a comment line, which keeps
+        /// proxies from cutting it; `nil` sends none. Defaults to `nil`.
+        public var heartbeatInterval: Duration?
+
+        /// The text of heartbeat comments (sent as `:TEXT`). Defaults to the empty string.
+        public var heartbeatComment: String
+
+        /// When set, a graceful shutdown (see ``EventServer/run()``) ends each stream with a
+        /// `retry:` field of a random delay up to this long, spreading the clients' reconnections
+        /// over the window. Defaults to `nil`.
+        public var shutdownReconnectWindow: Duration?
+
+        /// Decides per subscription whether the request may read the channel; `nil` allows
+        /// every request. Defaults to `nil`.
+        public var authorize: (@Sendable (SubscriptionRequest) async -> SubscriptionDecision)?
+
+        /// Where the server logs subscriptions and disconnections (Go: `Logger`). Defaults to
+        /// `Logger.disabled`.
+        public var logger: Logger
+
+        /// The prefix of the server's swift-metrics labels (see ``EventServer``). Defaults to
+        /// `"sse_server"`.
+        public var metricsLabelPrefix: String
+
+        /// The swift-metrics backend the server reports to. Defaults to `MetricsSystem.factory`,
+        /// the process-wide backend.
+        public var metricsFactory: any MetricsFactory
+
+        /// Creates a configuration; every parameter defaults as documented on its property.
+        ///
+        /// - Parameters:
+        ///   - crossOrigin: Which origins may read the streams.
+        ///   - replayAll: Whether repositories replay to subscribers without a `Last-Event-ID`.
+        ///   - bufferSize: How many events a subscriber may fall behind.
+        ///   - gzip: Whether responses are gzip-compressed when the client accepts it.
+        ///   - maximumConnectionTime: How long a response may stay open.
+        ///   - heartbeatInterval: How long a stream may stay silent.
+        ///   - heartbeatComment: The text of heartbeat comments.
+        ///   - shutdownReconnectWindow: The window graceful shutdown spreads reconnections over.
+        ///   - authorize: Decides per subscription whether it is allowed.
+        ///   - logger: Where the server logs.
+        ///   - metricsLabelPrefix: The prefix of metrics labels.
+        ///   - metricsFactory: The metrics backend.
+        public init(
+            crossOrigin: CrossOriginPolicy = .disabled,
+            replayAll: Bool = false,
+            bufferSize: Int = 128,
+            gzip: Bool = false,
+            maximumConnectionTime: Duration? = nil,
+            heartbeatInterval: Duration? = nil,
+            heartbeatComment: String = "",
+            shutdownReconnectWindow: Duration? = nil,
+            authorize: (@Sendable (SubscriptionRequest) async -> SubscriptionDecision)? = nil,
+            logger: Logger = .disabled,
+            metricsLabelPrefix: String = "sse_server",
+            metricsFactory: any MetricsFactory = MetricsSystem.factory
+        ) {
+            self.crossOrigin = crossOrigin
+            self.replayAll = replayAll
+            self.bufferSize = bufferSize
+            self.gzip = gzip
+            self.maximumConnectionTime = maximumConnectionTime
+            self.heartbeatInterval = heartbeatInterval
+            self.heartbeatComment = heartbeatComment
+            self.shutdownReconnectWindow = shutdownReconnectWindow
+            self.authorize = authorize
+            self.logger = logger
+            self.metricsLabelPrefix = metricsLabelPrefix
+            self.metricsFactory = metricsFactory
+        }
+    }
+}

@@ -1,0 +1,127 @@
+/// The delivery state of one subscriber, as a state machine with no I/O: events go in, and
+/// each step says what the caller must do next.
+///
+/// Encoded events wait in ``pending`` until a drain hands them to the connection in one
+/// batch. A subscriber may fall at most `capacity` events behind; the event after that ends it
+/// (``Action/disconnect``). While the connection is not writable no drain is scheduled, so a
+/// stalled peer accumulates pending events until it is cut off; the publisher never waits.
+struct SubscriberQueue: Sendable {
+    /// Where the subscriber is in its life.
+    enum Phase: Sendable, Equatable {
+        /// The head and any replay are being written; live events wait.
+        case starting
+        /// Live events are delivered.
+        case live
+        /// The stream is to end once the pending events are written.
+        case ending
+        /// Nothing more is delivered.
+        case ended
+    }
+
+    /// What the caller must do after a step.
+    enum Action: Sendable, Equatable {
+        /// Nothing.
+        case none
+        /// Schedule a drain on the connection's context.
+        case drain
+        /// The subscriber fell too far behind: close the connection at once.
+        case disconnect
+        /// End the response now; `graceful` is `false` when the peer is not taking bytes.
+        case finish(graceful: Bool)
+    }
+
+    /// How many events may wait before the subscriber is cut off.
+    let capacity: Int
+    private(set) var phase = Phase.starting
+    private(set) var pending: [[UInt8]] = []
+    /// A drain is scheduled or running (or the replay is writing): no other may start.
+    private var draining = true
+    private var writable = true
+    private var wroteSinceHeartbeat = false
+
+    init(capacity: Int) {
+        self.capacity = max(1, capacity)
+    }
+
+    /// Whether events are still accepted.
+    var isActive: Bool { phase == .starting || phase == .live }
+
+    /// Queues an encoded event or comment.
+    mutating func enqueue(_ chunk: [UInt8]) -> Action {
+        guard isActive else { return .none }
+        guard pending.count < capacity else {
+            phase = .ended
+            pending = []
+            return .disconnect
+        }
+        pending.append(chunk)
+        return scheduleDrain()
+    }
+
+    /// The head and replay are written: live delivery starts.
+    mutating func started() -> Action {
+        draining = false
+        if phase == .starting { phase = .live }
+        return pending.isEmpty && phase == .live ? .none : scheduleDrain()
+    }
+
+    /// Takes every pending chunk for one write.
+    mutating func takeBatch() -> [[UInt8]] {
+        guard phase == .live || phase == .ending, !pending.isEmpty else { return [] }
+        wroteSinceHeartbeat = true
+        defer { pending = [] }
+        return pending
+    }
+
+    /// A drain wrote its batch; `writable` is the connection's state after the write.
+    mutating func drained(writable: Bool) -> Action {
+        draining = false
+        self.writable = writable
+        if phase == .ending, pending.isEmpty || !writable {
+            phase = .ended
+            return .finish(graceful: writable)
+        }
+        return pending.isEmpty ? .none : scheduleDrain()
+    }
+
+    /// The connection takes bytes again.
+    mutating func becameWritable() -> Action {
+        writable = true
+        return pending.isEmpty && phase != .ending ? .none : scheduleDrain()
+    }
+
+    /// Ends the stream after the pending events, plus a last chunk (for example a `retry:` hint).
+    mutating func end(lastChunk: [UInt8]? = nil) -> Action {
+        guard isActive else { return .none }
+        if let lastChunk { pending.append(lastChunk) }
+        let wasStarting = phase == .starting
+        phase = .ending
+        if wasStarting { return .none }
+        if !writable, !draining {
+            phase = .ended
+            return .finish(graceful: false)
+        }
+        return scheduleDrain()
+    }
+
+    /// The connection is gone; returns whether the subscriber was still open.
+    mutating func connectionClosed() -> Bool {
+        defer {
+            phase = .ended
+            pending = []
+        }
+        return phase != .ended
+    }
+
+    /// Whether a heartbeat should be sent: nothing was written since the last call.
+    mutating func needsHeartbeat() -> Bool {
+        defer { wroteSinceHeartbeat = false }
+        return phase == .live && !wroteSinceHeartbeat && pending.isEmpty
+    }
+
+    private mutating func scheduleDrain() -> Action {
+        guard !draining, writable || phase == .ending, phase == .live || phase == .ending else { return .none }
+        draining = true
+        return .drain
+    }
+}

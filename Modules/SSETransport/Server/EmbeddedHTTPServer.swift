@@ -1,0 +1,192 @@
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import SSELogging
+import Synchronization
+
+/// A small HTTP/1.1 server on SwiftNIO that serves handlers mounted by path.
+///
+/// Start it, mount handlers, read its port:
+///
+/// ```swift
+/// let http = try await EmbeddedHTTPServer.start(port: 0, routes: ["/time": timeHandler])
+/// print("listening on", http.port)
+/// http.mount("/", ResponseHandler { _ in .text(200, "hello") })
+/// try await http.shutdown()
+/// ```
+///
+/// Routes match the request path exactly (the query is ignored). An unknown path gets
+/// `404 Not Found`; a request the HTTP parser rejects gets `400 Bad Request` and the connection
+/// is closed. Every connection reads continuously, so a streamed response learns at once when
+/// its peer leaves.
+public final class EmbeddedHTTPServer: Sendable {
+    /// Settings for an ``EmbeddedHTTPServer``.
+    public struct Configuration: Sendable {
+        /// The event loops that serve connections. Defaults to `MultiThreadedEventLoopGroup.singleton`.
+        public var eventLoopGroup: any EventLoopGroup
+        /// The largest request body accepted, in bytes; larger ones get `413`. Defaults to 1 MiB.
+        public var maximumRequestBodySize: Int
+        /// How many bytes a connection may buffer for a slow peer before its responder reports
+        /// that it is not writable. Defaults to 64 KiB.
+        public var writeBufferHighWatermark: Int
+        /// The listen backlog. Defaults to 4096.
+        public var backlog: Int32
+        /// Where connection errors are logged. Defaults to `Logger.disabled`.
+        public var logger: Logger
+
+        /// Creates a configuration; every parameter defaults as documented on its property.
+        ///
+        /// - Parameters:
+        ///   - eventLoopGroup: The event loops that serve connections.
+        ///   - maximumRequestBodySize: The largest request body accepted.
+        ///   - writeBufferHighWatermark: The buffered bytes at which a responder stops being writable.
+        ///   - backlog: The listen backlog.
+        ///   - logger: Where connection errors are logged.
+        public init(
+            eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+            maximumRequestBodySize: Int = 1 << 20,
+            writeBufferHighWatermark: Int = 64 * 1024,
+            backlog: Int32 = 4096,
+            logger: Logger = .disabled
+        ) {
+            self.eventLoopGroup = eventLoopGroup
+            self.maximumRequestBodySize = maximumRequestBodySize
+            self.writeBufferHighWatermark = writeBufferHighWatermark
+            self.backlog = backlog
+            self.logger = logger
+        }
+    }
+
+    /// The port the server listens on; the real one when it was started with port `0`.
+    public let port: Int
+
+    private let listener: any Channel
+    private let router: Router
+    private let connections: ConnectionRegistry
+
+    private init(listener: any Channel, router: Router, connections: ConnectionRegistry) {
+        self.listener = listener
+        self.router = router
+        self.connections = connections
+        self.port = listener.localAddress?.port ?? 0
+    }
+
+    /// Starts a server.
+    ///
+    /// - Parameters:
+    ///   - host: The address to listen on. Defaults to `127.0.0.1`.
+    ///   - port: The port to listen on; `0` picks a free one (read it from ``port``). Defaults to `0`.
+    ///   - routes: Handlers by exact request path, for example `["/time": server.handler(channel: "time")]`.
+    ///   - configuration: The server's settings.
+    /// - Returns: The running server.
+    /// - Throws: When the address cannot be bound.
+    public static func start(
+        host: String = "127.0.0.1",
+        port: Int = 0,
+        routes: [String: any HTTPServerHandler] = [:],
+        configuration: Configuration = Configuration()
+    ) async throws -> EmbeddedHTTPServer {
+        let router = Router(routes: routes)
+        let connections = ConnectionRegistry()
+        let limits = HTTPConnectionHandler.Limits(maximumBodySize: configuration.maximumRequestBodySize)
+        let logger = configuration.logger
+        let waterMark = ChannelOptions.Types.WriteBufferWaterMark(
+            low: configuration.writeBufferHighWatermark / 2,
+            high: configuration.writeBufferHighWatermark
+        )
+        let listener = try await ServerBootstrap(group: configuration.eventLoopGroup)
+            .serverChannelOption(.backlog, value: configuration.backlog)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.writeBufferWaterMark, value: waterMark)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    guard connections.add(channel) else {
+                        channel.close(promise: nil)
+                        return
+                    }
+                    channel.closeFuture.whenComplete { _ in connections.remove(channel) }
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(
+                        withPipeliningAssistance: false,
+                        withErrorHandling: true
+                    )
+                    try channel.pipeline.syncOperations.addHandler(
+                        HTTPConnectionHandler(router: router, limits: limits, logger: logger)
+                    )
+                }
+            }
+            .bind(host: host, port: port)
+            .get()
+        return EmbeddedHTTPServer(listener: listener, router: router, connections: connections)
+    }
+
+    /// Mounts a handler at a path, replacing any handler already there.
+    ///
+    /// - Parameters:
+    ///   - path: The exact request path, for example `/` or `/news`.
+    ///   - handler: The handler.
+    public func mount(_ path: String, _ handler: any HTTPServerHandler) {
+        router.routes.withLock { $0[path] = handler }
+    }
+
+    /// Stops accepting connections and closes every open one, ending their responses.
+    ///
+    /// Calling it again does nothing.
+    ///
+    /// - Throws: When the listening socket fails to close.
+    public func shutdown() async throws {
+        let open = connections.closeAll()
+        do {
+            try await listener.close()
+        } catch ChannelError.alreadyClosed {}
+        for channel in open {
+            try? await channel.close()
+        }
+    }
+}
+
+/// The open connections of a server, so that shutdown can close them.
+final class ConnectionRegistry: Sendable {
+    private struct State {
+        var channels: [ObjectIdentifier: any Channel] = [:]
+        var closed = false
+    }
+
+    private let state = Mutex(State())
+
+    /// Adds a connection; `false` once the server shut down.
+    func add(_ channel: any Channel) -> Bool {
+        state.withLock { state in
+            guard !state.closed else { return false }
+            state.channels[ObjectIdentifier(channel)] = channel
+            return true
+        }
+    }
+
+    func remove(_ channel: any Channel) {
+        _ = state.withLock { $0.channels.removeValue(forKey: ObjectIdentifier(channel)) }
+    }
+
+    /// Marks the server shut down and returns the connections to close.
+    func closeAll() -> [any Channel] {
+        state.withLock { state in
+            state.closed = true
+            defer { state.channels = [:] }
+            return Array(state.channels.values)
+        }
+    }
+}
+
+/// Looks up handlers by path; shared by every connection.
+final class Router: Sendable {
+    let routes: Mutex<[String: any HTTPServerHandler]>
+
+    init(routes: [String: any HTTPServerHandler]) {
+        self.routes = Mutex(routes)
+    }
+
+    func handler(for path: String) -> (any HTTPServerHandler)? {
+        routes.withLock { $0[path] }
+    }
+}

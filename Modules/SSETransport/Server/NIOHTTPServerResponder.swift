@@ -1,0 +1,126 @@
+import NIOCore
+import NIOHTTP1
+
+/// The ``HTTPServerResponder`` of the embedded server: writes through the connection's
+/// pipeline, merging the writes between two flushes into one buffer.
+///
+/// All state is touched only on the connection's event loop (the protocol's contract), which is
+/// what makes the unchecked `Sendable` sound.
+final class NIOHTTPServerResponder: HTTPServerResponder, @unchecked Sendable {
+    private enum State {
+        case idle
+        case open(closesAtEnd: Bool)
+        case finished
+    }
+
+    private let context: ChannelHandlerContext
+    private let eventLoop: any EventLoop
+    private let version: HTTPVersion
+    private let keepAlive: Bool
+    private let onFinish: (NIOHTTPServerResponder) -> Void
+    private var state = State.idle
+    private var pending: ByteBuffer?
+    private var eventHandler: (@Sendable (HTTPServerResponderEvent) -> Void)?
+    private var connectionGone = false
+
+    init(
+        context: ChannelHandlerContext,
+        version: HTTPVersion,
+        keepAlive: Bool,
+        onFinish: @escaping (NIOHTTPServerResponder) -> Void
+    ) {
+        self.context = context
+        self.eventLoop = context.eventLoop
+        self.version = version
+        self.keepAlive = keepAlive
+        self.onFinish = onFinish
+    }
+
+    func execute(_ work: @escaping @Sendable () -> Void) {
+        eventLoop.execute(work)
+    }
+
+    func setEventHandler(_ handler: @escaping @Sendable (HTTPServerResponderEvent) -> Void) {
+        if connectionGone {
+            handler(.closed)
+        } else {
+            eventHandler = handler
+        }
+    }
+
+    var isWritable: Bool {
+        context.channel.isWritable
+    }
+
+    func writeHead(_ head: HTTPServerResponseHead) {
+        guard case .idle = state else { return }
+        var headers = HTTPHeaders()
+        for field in head.headers { headers.add(name: field.name, value: field.value) }
+        let streams = !headers.contains(name: "content-length")
+        state = .open(closesAtEnd: streams || !keepAlive)
+        let responseHead = HTTPResponseHead(
+            version: version,
+            status: HTTPResponseStatus(statusCode: head.status),
+            headers: headers
+        )
+        context.write(NIOAny(HTTPServerResponsePart.head(responseHead)), promise: nil)
+    }
+
+    func write(_ bytes: [UInt8]) {
+        guard case .open = state, !bytes.isEmpty else { return }
+        if pending == nil {
+            pending = context.channel.allocator.buffer(capacity: Swift.max(bytes.count, 512))
+        }
+        pending!.writeBytes(bytes)
+    }
+
+    func flush() {
+        if let body = pending {
+            pending = nil
+            context.write(NIOAny(HTTPServerResponsePart.body(.byteBuffer(body))), promise: nil)
+        }
+        context.flush()
+    }
+
+    func finish() {
+        guard case .open(let closesAtEnd) = state else { return }
+        if let body = pending {
+            pending = nil
+            context.write(NIOAny(HTTPServerResponsePart.body(.byteBuffer(body))), promise: nil)
+        }
+        state = .finished
+        onFinish(self)
+        let done = context.eventLoop.makePromise(of: Void.self)
+        context.writeAndFlush(NIOAny(HTTPServerResponsePart.end(nil)), promise: done)
+        if closesAtEnd {
+            done.futureResult.whenComplete { _ in
+                self.context.close(promise: nil)
+                self.connectionClosed()
+            }
+        } else {
+            eventHandler = nil
+        }
+    }
+
+    func close() {
+        pending = nil
+        state = .finished
+        context.close(promise: nil)
+    }
+
+    /// Called by the connection when the channel turned writable again.
+    func becameWritable() {
+        eventHandler?(.writable)
+    }
+
+    /// Called by the connection when the channel closed.
+    func connectionClosed() {
+        guard !connectionGone else { return }
+        connectionGone = true
+        state = .finished
+        pending = nil
+        let handler = eventHandler
+        eventHandler = nil
+        handler?(.closed)
+    }
+}

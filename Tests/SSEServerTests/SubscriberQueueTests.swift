@@ -1,0 +1,126 @@
+@testable import SSEServer
+import Testing
+
+@Suite("SubscriberQueue state machine")
+struct SubscriberQueueTests {
+    private let event: [UInt8] = Array("data: x\n\n".utf8)
+
+    @Test func liveEventsWaitUntilStarted() {
+        var queue = SubscriberQueue(capacity: 4)
+        let step1 = queue.enqueue(event)
+        #expect(step1 == .none)
+        let step2 = queue.started()
+        #expect(step2 == .drain)
+        let step3 = queue.takeBatch()
+        #expect(step3 == [event])
+        let step4 = queue.drained(writable: true)
+        #expect(step4 == .none)
+    }
+
+    @Test func oneDrainAtATimeTakesEverythingQueued() {
+        var queue = SubscriberQueue(capacity: 8)
+        _ = queue.started()
+        let step5 = queue.enqueue(event)
+        #expect(step5 == .drain)
+        let step6 = queue.enqueue(event)
+        #expect(step6 == .none)
+        let step7 = queue.enqueue(event)
+        #expect(step7 == .none)
+        let step8 = queue.takeBatch()
+        #expect(step8.count == 3)
+        let step9 = queue.enqueue(event)
+        #expect(step9 == .none)
+        let step10 = queue.drained(writable: true)
+        #expect(step10 == .drain)
+        let step11 = queue.takeBatch()
+        #expect(step11.count == 1)
+    }
+
+    @Test func theEventBeyondCapacityDisconnects() {
+        var queue = SubscriberQueue(capacity: 2)
+        _ = queue.started()
+        let step12 = queue.enqueue(event)
+        #expect(step12 == .drain)
+        let step13 = queue.enqueue(event)
+        #expect(step13 == .none)
+        let step14 = queue.enqueue(event)
+        #expect(step14 == .disconnect)
+        #expect(queue.phase == .ended)
+        let step15 = queue.enqueue(event)
+        #expect(step15 == .none)
+    }
+
+    @Test func anUnwritableConnectionIsNotDrainedUntilWritable() {
+        var queue = SubscriberQueue(capacity: 8)
+        _ = queue.started()
+        _ = queue.enqueue(event)
+        _ = queue.takeBatch()
+        let step16 = queue.drained(writable: false)
+        #expect(step16 == .none)
+        let step17 = queue.enqueue(event)
+        #expect(step17 == .none)
+        let step18 = queue.becameWritable()
+        #expect(step18 == .drain)
+    }
+
+    @Test func endingWritesPendingEventsThenFinishes() {
+        var queue = SubscriberQueue(capacity: 8)
+        _ = queue.started()
+        _ = queue.enqueue(event)
+        let step19 = queue.end(lastChunk: [0x3A, 0x0A])
+        #expect(step19 == .none)
+        let step20 = queue.takeBatch()
+        #expect(step20 == [event, [0x3A, 0x0A]])
+        let step21 = queue.drained(writable: true)
+        #expect(step21 == .finish(graceful: true))
+        let step22 = queue.end()
+        #expect(step22 == .none)
+    }
+
+    @Test func endingAStalledConnectionClosesIt() {
+        var queue = SubscriberQueue(capacity: 8)
+        _ = queue.started()
+        _ = queue.enqueue(event)
+        _ = queue.takeBatch()
+        _ = queue.drained(writable: false)
+        let step23 = queue.end()
+        #expect(step23 == .finish(graceful: false))
+    }
+
+    @Test func endingWhileStartingFinishesAfterStart() {
+        var queue = SubscriberQueue(capacity: 8)
+        let step24 = queue.end()
+        #expect(step24 == .none)
+        let step25 = queue.started()
+        #expect(step25 == .drain)
+        let step26 = queue.takeBatch()
+        #expect(step26.isEmpty)
+        let step27 = queue.drained(writable: true)
+        #expect(step27 == .finish(graceful: true))
+    }
+
+    @Test func heartbeatsOnlyWhenIdle() {
+        var queue = SubscriberQueue(capacity: 8)
+        _ = queue.started()
+        let step28 = queue.needsHeartbeat()
+        #expect(step28)
+        _ = queue.enqueue(event)
+        _ = queue.takeBatch()
+        _ = queue.drained(writable: true)
+        let step29 = queue.needsHeartbeat()
+        #expect(!step29)
+        let step30 = queue.needsHeartbeat()
+        #expect(step30)
+    }
+
+    @Test func aClosedConnectionReportsOnce() {
+        var queue = SubscriberQueue(capacity: 8)
+        _ = queue.started()
+        let step31 = queue.connectionClosed()
+        #expect(step31)
+        let step32 = queue.connectionClosed()
+        #expect(!step32)
+        let step33 = queue.enqueue(event)
+        #expect(step33 == .none)
+    }
+}

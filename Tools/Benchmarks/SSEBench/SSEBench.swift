@@ -1,0 +1,16 @@
+import ArgumentParser
+
+/// `sse-bench`: measures the event server. Each command prints progress and, as its last line,
+/// one JSON object.
+@main
+struct SSEBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sse-bench",
+        abstract: "Benchmarks for the swift-sse server.",
+        subcommands: [
+            FanoutCommand.self,
+            IdleCommand.self,
+            SubscribersCommand.self,
+        ]
+    )
+}

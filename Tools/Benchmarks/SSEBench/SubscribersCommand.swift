@@ -1,0 +1,222 @@
+import ArgumentParser
+import NIOCore
+import NIOPosix
+import Synchronization
+
+/// The subscriber side of the benchmarks, run by them in a separate process: raw sockets
+/// that subscribe and count events.
+///
+/// Prints `ready` once every response head arrived, then (when `--events` is positive)
+/// `done NANOSECONDS DELIVERED` once every connection counted its events.
+struct SubscribersCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "subscribers",
+        abstract: "Opens subscriber connections and counts events (used by the other commands).",
+        shouldDisplay: false
+    )
+
+    @Option(help: "The server's port.")
+    var port: Int
+
+    @Option(help: "The path to subscribe to.")
+    var path = "/bench"
+
+    @Option(help: "How many connections to open.")
+    var connections: Int
+
+    @Option(help: "How many events each connection waits for; 0 to stay idle.")
+    var events = 0
+
+    func run() async throws {
+        BenchSupport.raiseOpenFileLimit(to: connections + 64)
+        let tally = Tally(connections: connections, events: events)
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
+        let request = ByteBuffer(string: "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n")
+        var opened: [any Channel] = []
+        for _ in 0..<connections {
+            let channel = try await ClientBootstrap(group: group)
+                .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(CountingHandler(tally: tally))
+                    }
+                }
+                .connect(host: "127.0.0.1", port: port)
+                .get()
+            channel.writeAndFlush(request, promise: nil)
+            opened.append(channel)
+        }
+        await tally.finished()
+        for channel in opened { try? await channel.close() }
+        try? await group.shutdownGracefully()
+    }
+}
+
+/// Counts heads and events over every connection and reports progress on standard output.
+final class Tally: Sendable {
+    private struct State {
+        var heads = 0
+        var completed = 0
+        var delivered = 0
+        var waiter: CheckedContinuation<Void, Never>?
+        var done = false
+    }
+
+    let connections: Int
+    let events: Int
+    private let state = Mutex(State())
+
+    init(connections: Int, events: Int) {
+        self.connections = connections
+        self.events = events
+    }
+
+    func headReceived() {
+        let ready = state.withLock { state in
+            state.heads += 1
+            return state.heads == connections
+        }
+        if ready {
+            print("ready")
+            fflushStandardOutput()
+        }
+    }
+
+    func connectionCompleted(delivered: Int) {
+        let now = BenchSupport.monotonicNanoseconds()
+        let total = state.withLock { state -> Int? in
+            state.completed += 1
+            state.delivered += delivered
+            return state.completed == connections ? state.delivered : nil
+        }
+        guard let total else { return }
+        print("done \(now) \(total)")
+        fflushStandardOutput()
+        finish()
+    }
+
+    func connectionLost(delivered: Int) {
+        print("lost a connection after \(delivered) events")
+        fflushStandardOutput()
+        finish()
+    }
+
+    func finished() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let done = state.withLock { state in
+                if !state.done { state.waiter = continuation }
+                return state.done
+            }
+            if done { continuation.resume() }
+        }
+    }
+
+    private func finish() {
+        let waiter = state.withLock { state in
+            state.done = true
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.resume()
+    }
+}
+
+/// Reads one response: skips the head, undoes the chunked framing, counts blank-line event ends.
+final class CountingHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+
+    private enum Framing {
+        case head(matched: Int)
+        case chunkSize(Int)
+        case chunkSizeLineEnd(Int)
+        case chunkData(remaining: Int)
+        case chunkDataEnd(skip: Int)
+    }
+
+    private let tally: Tally
+    private var framing = Framing.head(matched: 0)
+    private var lastWasNewline = false
+    private var count = 0
+    private var completed = false
+
+    init(tally: Tally) {
+        self.tally = tally
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let buffer = unwrapInboundIn(data)
+        buffer.withUnsafeReadableBytes { bytes in
+            var index = 0
+            while index < bytes.count {
+                index = consume(bytes, from: index)
+            }
+        }
+        if !completed, tally.events > 0, count >= tally.events {
+            completed = true
+            tally.connectionCompleted(delivered: count)
+        }
+    }
+
+    /// Consumes bytes from `index` in the current framing state; returns the next index.
+    private func consume(_ bytes: UnsafeRawBufferPointer, from index: Int) -> Int {
+        switch framing {
+        case .head(let matched):
+            let terminator: [UInt8] = [13, 10, 13, 10]
+            var matched = matched
+            var index = index
+            while index < bytes.count {
+                matched = bytes[index] == terminator[matched] ? matched + 1 : (bytes[index] == 13 ? 1 : 0)
+                index += 1
+                if matched == 4 {
+                    framing = .chunkSize(0)
+                    tally.headReceived()
+                    return index
+                }
+            }
+            framing = .head(matched: matched)
+            return index
+        case .chunkSize(let size):
+            let byte = bytes[index]
+            if byte == 13 {
+                framing = .chunkSizeLineEnd(size)
+            } else if let digit = hexValue(byte) {
+                framing = .chunkSize(size * 16 + digit)
+            }
+            return index + 1
+        case .chunkSizeLineEnd(let size):
+            framing = size == 0 ? .chunkDataEnd(skip: 2) : .chunkData(remaining: size)
+            return index + 1
+        case .chunkData(let remaining):
+            let end = min(bytes.count, index + remaining)
+            var last = lastWasNewline
+            var events = 0
+            for position in index..<end {
+                let isNewline = bytes[position] == 10
+                if isNewline, last { events += 1 }
+                last = isNewline
+            }
+            lastWasNewline = last
+            count += events
+            let left = remaining - (end - index)
+            framing = left == 0 ? .chunkDataEnd(skip: 2) : .chunkData(remaining: left)
+            return end
+        case .chunkDataEnd(let skip):
+            framing = skip == 1 ? .chunkSize(0) : .chunkDataEnd(skip: skip - 1)
+            return index + 1
+        }
+    }
+
+    private func hexValue(_ byte: UInt8) -> Int? {
+        switch byte {
+        case 48...57: Int(byte - 48)
+        case 97...102: Int(byte - 87)
+        case 65...70: Int(byte - 55)
+        default: nil
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if !completed, tally.events > 0 { tally.connectionLost(delivered: count) }
+        context.fireChannelInactive()
+    }
+}
