@@ -176,7 +176,7 @@ let package = Package(
         .testTarget(
             name: "SSEClientTests",
             dependencies: [
-                "SSEClient", "SSEServer", "SSETransport",
+                "SSEClient", "SSEServer", "SSETransport", "ContractTestService",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
