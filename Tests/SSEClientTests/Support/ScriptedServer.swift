@@ -16,17 +16,16 @@ struct RecordedRequest: Sendable {
 
 /// One connection of the scripted server: the script writes exact bytes to it.
 struct ScriptedConnection: Sendable {
-    fileprivate let outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
-    fileprivate let peerClosed: @Sendable () async -> Void
+    fileprivate let channel: any Channel
 
     /// Writes bytes exactly as given.
     func write(_ text: String) async throws {
-        try await outbound.write(ByteBuffer(string: text))
+        try await channel.writeAndFlush(ByteBuffer(string: text))
     }
 
     /// Writes bytes exactly as given.
     func write(bytes: [UInt8]) async throws {
-        try await outbound.write(ByteBuffer(bytes: bytes))
+        try await channel.writeAndFlush(ByteBuffer(bytes: bytes))
     }
 
     /// Writes a `200 text/event-stream` head whose body ends when the connection closes.
@@ -41,107 +40,145 @@ struct ScriptedConnection: Sendable {
 
     /// Waits until the client closes the connection (the script "stalls" until then).
     func waitForClientToClose() async {
-        await peerClosed()
+        try? await channel.closeFuture.get()
     }
 }
 
 /// An HTTP server on 127.0.0.1 whose responses are scripts that write exact bytes, cut
 /// connections, stall, or answer any status; it records every request.
+///
+/// Each connection serves one request: when its script returns, the server closes the
+/// connection, which ends a body that has no length.
 struct ScriptedServer: Sendable {
     typealias Script = @Sendable (RecordedRequest, ScriptedConnection) async throws -> Void
 
     let port: Int
     /// Every request, as it arrives.
     let requests: AsyncStream<RecordedRequest>
-    private let counter: RequestCounter
+    private let state: ServerState
 
     var baseURL: String { "http://127.0.0.1:\(port)" }
 
     /// How many requests have arrived so far.
-    var requestCount: Int { counter.value.withLock { $0 } }
+    var requestCount: Int { state.requestCount }
 
-    /// Starts a server, runs `body` with it, and stops it.
+    /// Starts a server, runs `body` with it, then closes every connection and waits for the scripts.
     static func run<R: Sendable>(
         _ script: @escaping Script,
         _ body: @Sendable (ScriptedServer) async throws -> R
     ) async throws -> R {
+        let (requests, sink) = AsyncStream<RecordedRequest>.makeStream()
+        let state = ServerState(script: script, sink: sink)
         let serverChannel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .bind(host: "127.0.0.1", port: 0) { channel in
-                channel.eventLoop.makeCompletedFuture {
+            .childChannelInitializer { channel in
+                state.add(channel)
+                return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
                         ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes))
                     )
-                    return try NIOAsyncChannel<HTTPServerRequestPart, ByteBuffer>(wrappingChannelSynchronously: channel)
+                    try channel.pipeline.syncOperations.addHandler(RequestCollector(state: state))
                 }
             }
-        let (requests, sink) = AsyncStream<RecordedRequest>.makeStream()
-        let server = ScriptedServer(
-            port: serverChannel.channel.localAddress!.port!, requests: requests, counter: RequestCounter()
-        )
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                try await serverChannel.executeThenClose { inbound in
-                    try await withThrowingDiscardingTaskGroup { connections in
-                        for try await connection in inbound {
-                            connections.addTask {
-                                try? await server.serve(connection, script: script, sink: sink)
-                            }
-                        }
-                    }
-                }
-            }
-            defer { group.cancelAll() }
-            return try await body(server)
+            .bind(host: "127.0.0.1", port: 0)
+            .get()
+        let server = ScriptedServer(port: serverChannel.localAddress!.port!, requests: requests, state: state)
+        func stop() async {
+            try? await serverChannel.close()
+            await state.stop()
+            sink.finish()
+        }
+        do {
+            let result = try await body(server)
+            await stop()
+            return result
+        } catch {
+            await stop()
+            throw error
+        }
+    }
+}
+
+/// The server's connections and running scripts.
+private final class ServerState: Sendable {
+    private struct State {
+        var stopping = false
+        var requestCount = 0
+        var channels: [ObjectIdentifier: any Channel] = [:]
+        var scripts: [Task<Void, Never>] = []
+    }
+
+    let script: ScriptedServer.Script
+    let sink: AsyncStream<RecordedRequest>.Continuation
+    private let state = Mutex(State())
+
+    init(script: @escaping ScriptedServer.Script, sink: AsyncStream<RecordedRequest>.Continuation) {
+        self.script = script
+        self.sink = sink
+    }
+
+    var requestCount: Int { state.withLock { $0.requestCount } }
+
+    func add(_ channel: any Channel) {
+        let id = ObjectIdentifier(channel)
+        let stopping = state.withLock { state in
+            if !state.stopping { state.channels[id] = channel }
+            return state.stopping
+        }
+        if stopping {
+            channel.close(promise: nil)
+        } else {
+            channel.closeFuture.whenComplete { _ in self.state.withLock { _ = $0.channels.removeValue(forKey: id) } }
         }
     }
 
-    private func serve(
-        _ connection: NIOAsyncChannel<HTTPServerRequestPart, ByteBuffer>,
-        script: Script,
-        sink: AsyncStream<RecordedRequest>.Continuation
-    ) async throws {
-        try await connection.executeThenClose { inbound, outbound in
-            let parts = PartReader(inbound.makeAsyncIterator())
-            var head: HTTPRequestHead?
-            var body: [UInt8] = []
-            loop: while let part = try await parts.next() {
-                switch part {
-                case .head(let requestHead): head = requestHead
-                case .body(let buffer): body.append(contentsOf: buffer.readableBytesView)
-                case .end: break loop
-                }
-            }
+    /// Records a complete request and starts its script.
+    func received(method: String, uri: String, headers: HTTPHeaders, body: [UInt8], on channel: any Channel) {
+        let script = self.script
+        let index = state.withLock { state in
+            defer { state.requestCount += 1 }
+            return state.requestCount
+        }
+        let request = RecordedRequest(index: index, method: method, uri: uri, headers: headers, body: body)
+        sink.yield(request)
+        let task = Task {
+            try? await script(request, ScriptedConnection(channel: channel))
+            try? await channel.close()
+        }
+        state.withLock { $0.scripts.append(task) }
+    }
+
+    func stop() async {
+        let (channels, scripts) = state.withLock { state in
+            state.stopping = true
+            return (Array(state.channels.values), state.scripts)
+        }
+        channels.forEach { $0.close(promise: nil) }
+        for script in scripts { await script.value }
+    }
+}
+
+/// Collects one request's head and body, then hands it to the server.
+private final class RequestCollector: ChannelInboundHandler, Sendable {
+    typealias InboundIn = HTTPServerRequestPart
+
+    private let state: ServerState
+    private let pending = Mutex<(head: HTTPRequestHead?, body: [UInt8])>((nil, []))
+
+    init(state: ServerState) {
+        self.state = state
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            pending.withLock { $0 = (head, []) }
+        case .body(let buffer):
+            pending.withLock { $0.body.append(contentsOf: buffer.readableBytesView) }
+        case .end:
+            let (head, body) = pending.withLock { $0 }
             guard let head else { return }
-            let index = counter.value.withLock { count in
-                defer { count += 1 }
-                return count
-            }
-            let request = RecordedRequest(
-                index: index, method: head.method.rawValue, uri: head.uri, headers: head.headers, body: body
-            )
-            sink.yield(request)
-            let scripted = ScriptedConnection(outbound: outbound) {
-                while (try? await parts.next()) != nil {}
-            }
-            try await script(request, scripted)
+            state.received(method: head.method.rawValue, uri: head.uri, headers: head.headers, body: body, on: context.channel)
         }
     }
-}
-
-/// Lets the script wait for the client to hang up on the same inbound stream the request came from.
-private final class PartReader: @unchecked Sendable {
-    private var iterator: NIOAsyncChannelInboundStream<HTTPServerRequestPart>.AsyncIterator
-
-    init(_ iterator: NIOAsyncChannelInboundStream<HTTPServerRequestPart>.AsyncIterator) {
-        self.iterator = iterator
-    }
-
-    func next() async throws -> HTTPServerRequestPart? {
-        try await iterator.next()
-    }
-}
-
-private final class RequestCounter: Sendable {
-    let value = Mutex(0)
 }
