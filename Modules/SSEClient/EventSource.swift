@@ -35,6 +35,13 @@ public final class EventSource: Sendable {
     /// errors if nobody reads it.
     public let errors: AsyncStream<EventSourceError>
 
+    /// How well the server's replay covered what this client missed, as the newest connection's
+    /// `SSE-Replay` response header said; `nil` when the server did not say. A
+    /// ``SSEProtocol/ReplayCoverage/reset`` means events were lost: rebuild your state.
+    public var replayCoverage: ReplayCoverage? {
+        control.replayCoverage
+    }
+
     private let control: StreamControl
 
     private init(configuration: Configuration) {

@@ -51,7 +51,8 @@ final class StreamConnection<C: Clock<Duration>>: Sendable {
             case .success(let (response, url)):
                 machine.connected(at: elapsed())
                 logger.info("connected", metadata: [SSELogMetadataKey.lastEventID: "\(lastEventID)"])
-                control.connected()
+                let coverage = response.headers[ReplayCoverage.headerName].flatMap(ReplayCoverage.init(rawValue:))
+                control.connected(replayCoverage: coverage)
                 let result = await read(response.body, url: url, lastEventID: lastEventID)
                 lastEventID = result.lastEventID
                 if let retry = result.retry { machine.serverRequestedRetry(retry) }

@@ -10,6 +10,7 @@ final class StreamControl: Sendable {
         var run: Task<Void, Never>?
         var readCancel: (@Sendable () -> Void)?
         var subscriber: CheckedContinuation<Void, any Error>?
+        var replayCoverage: ReplayCoverage?
     }
 
     let buffer: EventBuffer<MessageEvent>
@@ -75,9 +76,17 @@ final class StreamControl: Sendable {
         }
     }
 
+    /// What the newest connection's `SSE-Replay` header said.
+    var replayCoverage: ReplayCoverage? {
+        state.withLock { $0.replayCoverage }
+    }
+
     /// The connection was established: subscribing returns.
-    func connected() {
+    ///
+    /// - Parameter replayCoverage: What the response's `SSE-Replay` header said, if anything.
+    func connected(replayCoverage: ReplayCoverage?) {
         let subscriber = state.withLock { state in
+            state.replayCoverage = replayCoverage
             defer { state.subscriber = nil }
             return state.subscriber
         }

@@ -1,0 +1,95 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import SSEClient
+import SSEProtocol
+import SSERepositories
+import SSEServer
+import SSETransport
+import Testing
+
+/// The client against the project's own server: streaming, replay after a reconnection, gzip.
+@Suite(.timeLimit(.minutes(1))) struct ProjectServerTests {
+    /// A transport that remembers the response headers of every request.
+    private final class HeaderRecordingTransport: ClientTransport {
+        let responses = Recorder<HTTPHeaderFields>()
+
+        func send(_ request: ClientRequest) async throws -> ClientResponse {
+            let response = try await AsyncHTTPClientTransport.shared.send(request)
+            responses.append(response.headers)
+            return response
+        }
+    }
+
+    private static func withServer<R: Sendable>(
+        _ configuration: EventServer.Configuration = .init(),
+        _ body: @Sendable (EventServer, URL) async throws -> R
+    ) async throws -> R {
+        let events = EventServer(configuration: configuration)
+        let http = try await EmbeddedHTTPServer.start(routes: ["/news": events.handler(channel: "news")])
+        do {
+            let result = try await body(events, URL(string: "http://127.0.0.1:\(http.port)/news")!)
+            events.close()
+            try await http.shutdown()
+            return result
+        } catch {
+            events.close()
+            try? await http.shutdown()
+            throw error
+        }
+    }
+
+    @Test func receivesWhatTheServerPublishes() async throws {
+        try await withTimeout {
+            try await Self.withServer { server, url in
+                let stream = try await EventSource.subscribe(to: url, configuration: .testing(TestClock()))
+                defer { stream.close() }
+                #expect(server.subscriberCount(channel: "news") == 1)
+                for id in 1...3 {
+                    try server.publish(MessageEvent(id: "\(id)", event: "headline", data: "story \(id)\nmore"), to: ["news"])
+                }
+                var received: [MessageEvent] = []
+                for await event in stream.events.prefix(3) { received.append(event) }
+                #expect(received == (1...3).map { MessageEvent(id: "\($0)", event: "headline", data: "story \($0)\nmore") })
+            }
+        }
+    }
+
+    @Test func resumesWithLastEventIDAndReceivesTheReplay() async throws {
+        try await withTimeout {
+            let repository = RingRepository()
+            for id in 1...2 { _ = try await repository.append(MessageEvent(id: "\(id)", data: "event \(id)"), to: "news") }
+            try await Self.withServer(.init(replayAll: true)) { server, url in
+                server.register(repository, for: "news")
+                let clock = TestClock()
+                let stream = try await EventSource.subscribe(to: url, configuration: .testing(clock))
+                defer { stream.close() }
+                #expect(try await stream.nextEvent().id == "1")
+                #expect(try await stream.nextEvent().id == "2")
+                _ = try await repository.append(MessageEvent(id: "3", data: "missed while away"), to: "news")
+                stream.restart()
+                clock.advance(by: try await clock.nextSleep())
+                let replayed = try await stream.nextEvent()
+                #expect(replayed == MessageEvent(id: "3", data: "missed while away"))
+                #expect(stream.replayCoverage == .complete)
+            }
+        }
+    }
+
+    @Test func decodesTheServersGzipStream() async throws {
+        try await withTimeout {
+            try await Self.withServer(.init(gzip: true)) { server, url in
+                let transport = HeaderRecordingTransport()
+                let stream = try await EventSource.subscribe(
+                    to: url, configuration: .testing(TestClock()) { $0.transport = transport }
+                )
+                defer { stream.close() }
+                try server.publish(MessageEvent(id: "z", data: String(repeating: "compressible ", count: 50)), to: ["news"])
+                #expect(try await stream.nextEvent().data == String(repeating: "compressible ", count: 50))
+                #expect(transport.responses.values.first?["Content-Encoding"] == "gzip")
+            }
+        }
+    }
+}
