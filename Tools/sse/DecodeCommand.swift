@@ -1,0 +1,62 @@
+import ArgumentParser
+import SSEProtocol
+
+/// `sse decode`: prints each event of an SSE byte stream as one JSON line, as soon as it is read.
+struct DecodeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "decode",
+        abstract: "Decode a Server-Sent Events stream into one JSON object per line.",
+        discussion: """
+            Events print as {"id":LAST_EVENT_ID,"event":TYPE,"data":DATA} the moment their blank \
+            line is read; TYPE is "message" when the block had no event field. A valid retry field \
+            prints {"retry":MILLISECONDS}; with --comments, comments print {"comment":TEXT}. \
+            Exits 0 at a clean end, 1 when the input ends inside an event or an event is too large.
+            """
+    )
+
+    @Argument(help: "The file to read; standard input when omitted or '-'.")
+    var file: String?
+
+    @Flag(help: "Also print comment lines.")
+    var comments = false
+
+    @Flag(help: "Print only the number of events at the end.")
+    var count = false
+
+    @Option(help: "The largest event accepted, in bytes.")
+    var maxEventSize = EventStreamDecoder.Configuration().maximumEventSize
+
+    func validate() throws {
+        guard maxEventSize > 0 else { throw ValidationError("--max-event-size must be positive") }
+    }
+
+    func run() throws {
+        var reader = try ChunkReader(path: file)
+        var decoder = EventStreamDecoder(configuration: .init(
+            maximumEventSize: maxEventSize,
+            reportsComments: comments && !count
+        ))
+        var output = OutputBuffer()
+        var events = 0
+        do {
+            while try reader.nextChunk({ decoder.append($0) }) {
+                while let item = try decoder.next() {
+                    if count {
+                        if case .event = item { events += 1 }
+                    } else {
+                        EventJSON.append(item, to: &output)
+                    }
+                }
+                output.flush()
+            }
+            decoder.finish()
+            while let item = try decoder.next() { EventJSON.append(item, to: &output) }
+        } catch let error as EventStreamError {
+            output.flush()
+            printError(error.description)
+            throw ExitCode.failure
+        }
+        if count { output.append("\(events)\n") }
+        output.flush()
+    }
+}
