@@ -96,8 +96,10 @@ let package = Package(
         .executableTarget(
             name: "sse",
             dependencies: [
-                "SSEProtocol", "SSELogging", "SSEClient", "SSEServer", "SSERepositories", "SSESQLite",
+                "SSEProtocol", "SSELogging", "SSEClient", "SSEServer", "SSERepositories", "SSESQLite", "SSETransport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Tools/sse",
             swiftSettings: swiftSettings
