@@ -127,7 +127,7 @@ public final class EmbeddedHTTPServer: Sendable {
     ///   - path: The exact request path, for example `/` or `/news`.
     ///   - handler: The handler.
     public func mount(_ path: String, _ handler: any HTTPServerHandler) {
-        router.routes.withLock { $0[path] = handler }
+        router.mount(path, handler)
     }
 
     /// Stops accepting connections and closes every open one, ending their responses.
@@ -143,50 +143,5 @@ public final class EmbeddedHTTPServer: Sendable {
         for channel in open {
             try? await channel.close()
         }
-    }
-}
-
-/// The open connections of a server, so that shutdown can close them.
-final class ConnectionRegistry: Sendable {
-    private struct State {
-        var channels: [ObjectIdentifier: any Channel] = [:]
-        var closed = false
-    }
-
-    private let state = Mutex(State())
-
-    /// Adds a connection; `false` once the server shut down.
-    func add(_ channel: any Channel) -> Bool {
-        state.withLock { state in
-            guard !state.closed else { return false }
-            state.channels[ObjectIdentifier(channel)] = channel
-            return true
-        }
-    }
-
-    func remove(_ channel: any Channel) {
-        _ = state.withLock { $0.channels.removeValue(forKey: ObjectIdentifier(channel)) }
-    }
-
-    /// Marks the server shut down and returns the connections to close.
-    func closeAll() -> [any Channel] {
-        state.withLock { state in
-            state.closed = true
-            defer { state.channels = [:] }
-            return Array(state.channels.values)
-        }
-    }
-}
-
-/// Looks up handlers by path; shared by every connection.
-final class Router: Sendable {
-    let routes: Mutex<[String: any HTTPServerHandler]>
-
-    init(routes: [String: any HTTPServerHandler]) {
-        self.routes = Mutex(routes)
-    }
-
-    func handler(for path: String) -> (any HTTPServerHandler)? {
-        routes.withLock { $0[path] }
     }
 }
