@@ -26,8 +26,10 @@ import SSETransport
 public final class EventSource: Sendable {
     /// The events the stream receives, in order; the sequence ends when the stream closes.
     ///
-    /// Reading pauses while ``Configuration/bufferSize`` events wait for you, and an error is
-    /// reported only after you have finished with every event received before it.
+    /// Reading pauses while ``Configuration/bufferSize`` events wait for you, and an error or
+    /// comment is reported only after you have finished with every event received before it
+    /// (asked for the next one, or dropped your iterator). So if nothing reads this sequence,
+    /// the stream waits, as Go's does.
     public let events: Events
 
     /// The errors the stream meets after subscribing, in order; the sequence ends when the
@@ -37,7 +39,7 @@ public final class EventSource: Sendable {
 
     /// How well the server's replay covered what this client missed, as the newest connection's
     /// `SSE-Replay` response header said; `nil` when the server did not say. A
-    /// ``SSEProtocol/ReplayCoverage/reset`` means events were lost: rebuild your state.
+    /// `ReplayCoverage.reset` means events were lost: rebuild your state.
     public var replayCoverage: ReplayCoverage? {
         control.replayCoverage
     }
