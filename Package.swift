@@ -130,13 +130,13 @@ let package = Package(
         ),
         .executableTarget(
             name: "TimeTicker",
-            dependencies: ["SSEClient", "SSEServer", "SSETransport"],
+            dependencies: ["SSEProtocol", "SSEClient", "SSEServer", "SSETransport"],
             path: "Examples/TimeTicker",
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "NewsReplay",
-            dependencies: ["SSEClient", "SSEServer", "SSETransport", "SSERepositories"],
+            dependencies: ["SSEProtocol", "SSEClient", "SSEServer", "SSETransport", "SSERepositories"],
             path: "Examples/NewsReplay",
             swiftSettings: swiftSettings
         ),
