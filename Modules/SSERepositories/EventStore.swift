@@ -19,8 +19,32 @@ import SSEProtocol
 ///   (a server replaying everything to a subscriber that sent none) the replay holds everything
 ///   kept and is `ReplayCoverage.complete` if retention has never removed an event from the
 ///   channel, `ReplayCoverage.partial` otherwise.
+/// - **Snapshots.** ``Repository/replay(channel:lastEventID:)`` reads one consistent snapshot
+///   before it returns, holding every event up to ``Replay/lastSequence`` (which it sets), so a
+///   server can drop live events the replay already holds.
+/// - **Ordered delivery.** `deliver` callbacks of one channel run one at a time, in sequence
+///   order, each after its event is durable and before a later append to the channel delivers.
 /// - **Safety.** Appends and replays may run concurrently from many tasks.
 public protocol EventStore: Repository {
+    /// Appends an event to a channel, unless the channel already holds its id, and hands the
+    /// stored event to `deliver` in the channel's sequence order.
+    ///
+    /// - Parameters:
+    ///   - event: The event; an empty id asks the store to assign one.
+    ///   - channel: The channel to append to.
+    ///   - deliver: Called with the stored event once it is durable, before the next append to
+    ///     the channel can deliver; not called for a duplicate. Must return quickly and must not
+    ///     call back into the store.
+    /// - Returns: The event as stored, and whether it was new.
+    /// - Throws: When the store cannot be written; the event was then not stored or delivered.
+    func append(
+        _ event: any ServerSentEvent,
+        to channel: String,
+        deliver: @Sendable (StoredEvent) -> Void
+    ) async throws -> AppendResult
+}
+
+extension EventStore {
     /// Appends an event to a channel, unless the channel already holds its id.
     ///
     /// - Parameters:
@@ -28,7 +52,9 @@ public protocol EventStore: Repository {
     ///   - channel: The channel to append to.
     /// - Returns: The event as stored, and whether it was new.
     /// - Throws: When the store cannot be written; the event was then not stored.
-    func append(_ event: any ServerSentEvent, to channel: String) async throws -> AppendResult
+    public func append(_ event: any ServerSentEvent, to channel: String) async throws -> AppendResult {
+        try await append(event, to: channel) { _ in }
+    }
 }
 
 /// What ``EventStore/append(_:to:)`` did with an event.

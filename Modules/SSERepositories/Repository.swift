@@ -26,14 +26,26 @@ public struct Replay: Sendable {
     /// The events to send before live events, in order.
     public var events: AsyncThrowingStream<any ServerSentEvent, any Error>
 
+    /// The newest store sequence the replay accounts for: every event of the channel up to it
+    /// was either before the last event ID or is in ``events``. Set by an ``EventStore`` (see
+    /// ``StoredEvent/sequence``), `nil` for repositories without sequences.
+    public var lastSequence: Int?
+
     /// Creates a replay.
     ///
     /// - Parameters:
     ///   - coverage: How well the events cover what was missed.
     ///   - events: The events, in order.
-    public init(coverage: ReplayCoverage, events: AsyncThrowingStream<any ServerSentEvent, any Error>) {
+    ///   - lastSequence: The newest store sequence the replay accounts for, if the repository
+    ///     has sequences. Defaults to `nil`.
+    public init(
+        coverage: ReplayCoverage,
+        events: AsyncThrowingStream<any ServerSentEvent, any Error>,
+        lastSequence: Int? = nil
+    ) {
         self.coverage = coverage
         self.events = events
+        self.lastSequence = lastSequence
     }
 
     /// A replay of events already in memory.
@@ -41,11 +53,16 @@ public struct Replay: Sendable {
     /// - Parameters:
     ///   - coverage: How well the events cover what was missed. Defaults to `ReplayCoverage.complete`.
     ///   - events: The events, in order.
+    ///   - lastSequence: The newest store sequence the replay accounts for, if any. Defaults to `nil`.
     /// - Returns: A replay that yields `events`.
-    public static func of(_ events: [any ServerSentEvent], coverage: ReplayCoverage = .complete) -> Replay {
+    public static func of(
+        _ events: [any ServerSentEvent],
+        coverage: ReplayCoverage = .complete,
+        lastSequence: Int? = nil
+    ) -> Replay {
         let (stream, continuation) = AsyncThrowingStream<any ServerSentEvent, any Error>.makeStream()
         for event in events { continuation.yield(event) }
         continuation.finish()
-        return Replay(coverage: coverage, events: stream)
+        return Replay(coverage: coverage, events: stream, lastSequence: lastSequence)
     }
 }

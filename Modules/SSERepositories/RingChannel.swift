@@ -13,7 +13,8 @@ struct RingChannel {
     private var head = 0
     /// The sequence of every kept event, by id.
     private var sequences: [String: Int] = [:]
-    private var lastSequence = 0
+    /// The sequence of the newest event ever appended; 0 before the first.
+    private(set) var lastSequence = 0
     private var bytes = 0
     /// The id of the newest event retention removed, if it removed any.
     private var trimmedID: String?

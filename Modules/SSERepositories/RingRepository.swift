@@ -43,11 +43,18 @@ public final class RingRepository: EventStore {
     /// - Parameters:
     ///   - event: The event; an empty id asks for one (the decimal sequence number).
     ///   - channel: The channel.
+    ///   - deliver: Called with a new event under the store's lock, so in sequence order.
     /// - Returns: The event as stored, and whether it was already there.
-    public func append(_ event: any ServerSentEvent, to channel: String) async throws -> AppendResult {
+    public func append(
+        _ event: any ServerSentEvent,
+        to channel: String,
+        deliver: @Sendable (StoredEvent) -> Void
+    ) async throws -> AppendResult {
         let time = now()
         return channels.withLock { channels in
-            channels[channel, default: RingChannel()].append(event, at: time, retention: retention)
+            let result = channels[channel, default: RingChannel()].append(event, at: time, retention: retention)
+            if case .stored(let stored) = result { deliver(stored) }
+            return result
         }
     }
 
@@ -59,14 +66,14 @@ public final class RingRepository: EventStore {
     /// - Returns: ``StoredEvent`` values and their coverage, as ``EventStore`` describes.
     public func replay(channel: String, lastEventID: String) async throws -> Replay {
         let time = now()
-        let (events, coverage) = channels.withLock { channels in
+        let (events, coverage, lastSequence) = channels.withLock { channels in
             guard channels[channel] != nil else {
-                return ([StoredEvent](), lastEventID.isEmpty ? ReplayCoverage.complete : .reset)
+                return ([StoredEvent](), lastEventID.isEmpty ? ReplayCoverage.complete : .reset, 0)
             }
             channels[channel]!.trim(retention, now: time)
             let (events, coverage) = channels[channel]!.replay(after: lastEventID)
-            return (Array(events), coverage)
+            return (Array(events), coverage, channels[channel]!.lastSequence)
         }
-        return .of(events, coverage: coverage)
+        return .of(events, coverage: coverage, lastSequence: lastSequence)
     }
 }

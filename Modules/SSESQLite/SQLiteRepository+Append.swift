@@ -11,20 +11,27 @@ extension SQLiteRepository {
     /// - Parameters:
     ///   - event: The event; an empty id asks for one (the decimal sequence number).
     ///   - channel: The channel.
+    ///   - deliver: Called with a new event after its commit, before the next append starts.
     /// - Returns: The event as stored, and whether it was already there.
     /// - Throws: `SQLiteError` when the database cannot be written; nothing was stored then.
-    public func append(_ event: any ServerSentEvent, to channel: String) async throws -> AppendResult {
+    public func append(
+        _ event: any ServerSentEvent,
+        to channel: String,
+        deliver: @Sendable (StoredEvent) -> Void
+    ) async throws -> AppendResult {
         let time = Self.milliseconds(now())
         return try await writerLock.withLock {
             try await execute("BEGIN IMMEDIATE")
+            let result: AppendResult
             do {
-                let result = try await appendInTransaction(event, to: channel, time: time)
+                result = try await appendInTransaction(event, to: channel, time: time)
                 try await execute(result.isDuplicate ? "ROLLBACK" : "COMMIT")
-                return result
             } catch {
                 _ = try? await execute("ROLLBACK")
                 throw error
             }
+            if case .stored(let stored) = result { deliver(stored) }
+            return result
         }
     }
 

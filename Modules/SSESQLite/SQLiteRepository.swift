@@ -91,15 +91,18 @@ public final class SQLiteRepository: EventStore {
             if lastEventID.isEmpty { trimmedAny ? .partial : .complete }
             else if anchorFound || lastEventID == trimmedID { .complete }
             else { .reset }
-        return .of(rows.dropFirst().map(Self.storedEvent), coverage: coverage)
+        let lastSequence = header.column("type")?.integer ?? 0
+        return .of(rows.dropFirst().map(Self.storedEvent), coverage: coverage, lastSequence: lastSequence)
     }
 
-    /// One header row (the anchor's sequence, the newest trimmed id and sequence), then the events.
+    /// One header row (the anchor's sequence, the newest trimmed id, the last sequence and the
+    /// newest trimmed sequence), then the events.
     private static let replaySQL = """
         SELECT 0 AS kind,
                (SELECT sequence FROM sse_events WHERE channel = ?1 AND id = ?2) AS sequence,
                (SELECT trimmed_id FROM sse_channels WHERE channel = ?1) AS id,
-               NULL AS type, NULL AS data,
+               (SELECT last_sequence FROM sse_channels WHERE channel = ?1) AS type,
+               NULL AS data,
                (SELECT trimmed_sequence FROM sse_channels WHERE channel = ?1) AS time
         UNION ALL
         SELECT 1, sequence, id, type, data, time FROM sse_events

@@ -142,4 +142,37 @@ import Testing
             #expect(events.map(\.sequence) == Array(1...(publishers * perPublisher)))
         }
     }
+
+    @Test(arguments: StoreKind.allCases)
+    func deliversNewEventsOnceInSequenceOrder(kind: StoreKind) async throws {
+        let delivered = Collected<Int>()
+        try await withStore(kind) { store in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for publisher in 0..<4 {
+                    group.addTask {
+                        for index in 0..<25 {
+                            let id = index.isMultiple(of: 5) ? "shared-\(index)" : "p\(publisher)-\(index)"
+                            _ = try await store.append(MessageEvent(id: id, data: ""), to: "news") { stored in
+                                delivered.append(stored.sequence)
+                            }
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let (_, events) = try await store.stored("news", after: "")
+            #expect(delivered.values == events.map(\.sequence))
+            #expect(events.count == 4 * 20 + 5)
+        }
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func replayReportsTheNewestSequenceItAccountsFor(kind: StoreKind) async throws {
+        try await withStore(kind, retention: Retention(maxEvents: 2)) { store in
+            try await store.append(["a", "b", "c"], to: "news")
+            #expect(try await store.replay(channel: "news", lastEventID: "c").lastSequence == 3)
+            #expect(try await store.replay(channel: "news", lastEventID: "zzz").lastSequence == 3)
+            #expect(try await store.replay(channel: "none", lastEventID: "").lastSequence == 0)
+        }
+    }
 }

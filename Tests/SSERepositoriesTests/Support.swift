@@ -16,6 +16,17 @@ final class ManualClock: Sendable {
     }
 }
 
+/// Values collected from concurrent callbacks.
+final class Collected<Value: Sendable>: Sendable {
+    private let storage = Mutex<[Value]>([])
+
+    var values: [Value] { storage.withLock { $0 } }
+
+    func append(_ value: Value) {
+        storage.withLock { $0.append(value) }
+    }
+}
+
 /// The stores every ``EventStore`` test runs against.
 enum StoreKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
     case ring
