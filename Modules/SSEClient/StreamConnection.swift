@@ -208,18 +208,24 @@ final class StreamConnection<C: Clock<Duration>>: Sendable {
             configuration: decoderConfiguration, readTimeout: configuration.readTimeout, clock: clock
         ).makeAsyncIterator()
         var retry: Duration?
+        // The last event ID of what was handed over: an event dropped because a restart or close
+        // interrupted its delivery must not count, or the server would not replay it.
+        var delivered = lastEventID
         let error: EventSourceError
         do {
             while let output = try await iterator.next() {
                 switch output {
                 case .event(let event):
-                    _ = await control.buffer.send(event)
+                    guard await control.buffer.send(event) else {
+                        return ReadResult(lastEventID: delivered, retry: retry, failure: .error(.ended(.streamEnded, url: url)))
+                    }
                 case .comment(let text):
                     await control.buffer.waitUntilConsumed()
-                    configuration.commentHandler?(text)
+                    if !Task.isCancelled { configuration.commentHandler?(text) }
                 case .retry(let delay):
                     retry = delay
                 }
+                delivered = iterator.lastEventID
                 if Task.isCancelled { break }
             }
             error = .ended(.streamEnded, url: url)
@@ -234,6 +240,6 @@ final class StreamConnection<C: Clock<Duration>>: Sendable {
         } catch {
             return ReadResult(lastEventID: iterator.lastEventID, retry: retry, failure: .error(.connectionFailed(error, url: url)))
         }
-        return ReadResult(lastEventID: iterator.lastEventID, retry: retry, failure: .error(error))
+        return ReadResult(lastEventID: Task.isCancelled ? delivered : iterator.lastEventID, retry: retry, failure: .error(error))
     }
 }
