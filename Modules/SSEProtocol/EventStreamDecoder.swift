@@ -88,7 +88,7 @@ public struct EventStreamDecoder: Sendable {
     public let configuration: Configuration
 
     /// The stream's last event ID: the `id:` of the newest dispatched block that had one.
-    public private(set) var lastEventID: String
+    public var lastEventID: String { committedLastEventID.withBytes { String(decoding: $0, as: UTF8.self) } }
 
     /// How many complete lines (comments and blank lines included) have been read so far.
     ///
@@ -103,14 +103,20 @@ public struct EventStreamDecoder: Sendable {
     private var inputEnded = false
     private var failed = false
     private var block: PendingBlock
+    private var blockDispatched = false
+    private var committedLastEventID: ByteField
+    private var eventTypes = CachedString()
+    /// `committedLastEventID` as a `String`, when it has been built since the last change.
+    private var lastEventIDString: String?
 
     /// Creates a decoder.
     ///
     /// - Parameter configuration: The decoder's settings.
     public init(configuration: Configuration = Configuration()) {
         self.configuration = configuration
-        self.lastEventID = configuration.lastEventID
-        self.block = PendingBlock(lastEventID: configuration.lastEventID)
+        self.committedLastEventID = ByteField(configuration.lastEventID.utf8)
+        self.lastEventIDString = configuration.lastEventID
+        self.block = PendingBlock(lastEventID: committedLastEventID)
     }
 
     /// Adds bytes read from the stream.
@@ -136,23 +142,45 @@ public struct EventStreamDecoder: Sendable {
     ///   after ``finish()``, ``EventStreamError/unexpectedEnd`` when the input stopped in the
     ///   middle of an event. After throwing, the decoder has discarded its input and returns `nil`.
     public mutating func next() throws(EventStreamError) -> Output? {
-        let storage = buffer
-        return try storage.withUnsafeBufferPointer { bytes throws(EventStreamError) -> Output? in
-            while !failed {
-                if startOfStream, !skipByteOrderMark() { return nil }
-                if skipsLeadingLF {
-                    guard readIndex < bytes.count else { break }
-                    if bytes[readIndex] == .lf { readIndex += 1 }
-                    skipsLeadingLF = false
-                }
-                guard let (end, next) = nextLineEnd(in: bytes) else { break }
-                let line = UnsafeBufferPointer(rebasing: bytes[readIndex..<end])
-                readIndex = next
-                completedLines += 1
-                if let output = try processLine(line) { return output }
-            }
-            return try endOfAvailableInput()
+        switch try advance() {
+        case nil: return nil
+        case .event: return .event(makeMessageEvent())
+        case .comment(let range):
+            return .comment(buffer.withUnsafeBufferPointer {
+                String(decoding: $0.span(from: range.lowerBound, to: range.upperBound), as: UTF8.self)
+            })
+        case .retry(let retry): return .retry(retry)
         }
+    }
+
+    /// Reads the next output like ``next()``, but hands it to `body` as bytes borrowed from the
+    /// decoder instead of building `String`s: the fastest way to forward, filter or count events.
+    ///
+    /// - Parameter body: Receives the output; the buffers it sees are valid only during the call.
+    /// - Returns: `true` when `body` was called, `false` when more input is needed or the stream ended.
+    /// - Throws: As ``next()`` does.
+    public mutating func nextView(_ body: (OutputView) -> Void) throws(EventStreamError) -> Bool {
+        switch try advance() {
+        case nil:
+            return false
+        case .event:
+            block.data.withBytes { data in
+                block.eventType.withBytes { type in
+                    block.id.withBytes { id in
+                        committedLastEventID.withBytes { lastEventID in
+                            body(.event(EventView(
+                                id: id, event: type, data: data, lastEventID: lastEventID, retry: block.retry
+                            )))
+                        }
+                    }
+                }
+            }
+        case .comment(let range):
+            buffer.withUnsafeBufferPointer { body(.comment($0.span(from: range.lowerBound, to: range.upperBound))) }
+        case .retry(let retry):
+            body(.retry(retry))
+        }
+        return true
     }
 
     /// Decodes a whole stream at once.
@@ -169,6 +197,38 @@ public struct EventStreamDecoder: Sendable {
     }
 
     // MARK: - Lines
+
+    /// What ``advance()`` found; an event's fields wait in `block` until the next call.
+    private enum Found {
+        case event
+        case comment(Range<Int>)
+        case retry(Duration)
+    }
+
+    /// Reads lines until one produces something, or until the available input runs out.
+    private mutating func advance() throws(EventStreamError) -> Found? {
+        if blockDispatched {
+            block.reset()
+            blockDispatched = false
+        }
+        let storage = buffer
+        return try storage.withUnsafeBufferPointer { bytes throws(EventStreamError) -> Found? in
+            while !failed {
+                if startOfStream, !skipByteOrderMark() { return nil }
+                if skipsLeadingLF {
+                    guard readIndex < bytes.count else { break }
+                    if bytes[readIndex] == .lf { readIndex += 1 }
+                    skipsLeadingLF = false
+                }
+                guard let (end, next) = nextLineEnd(in: bytes) else { break }
+                let lineStart = readIndex
+                readIndex = next
+                completedLines += 1
+                if let found = try processLine(bytes.span(from: lineStart, to: end), at: lineStart) { return found }
+            }
+            return try endOfAvailableInput()
+        }
+    }
 
     /// Drops a UTF-8 BOM at the very start; returns `false` while too few bytes have arrived to tell.
     private mutating func skipByteOrderMark() -> Bool {
@@ -192,8 +252,8 @@ public struct EventStreamDecoder: Sendable {
     private mutating func nextLineEnd(in bytes: UnsafeBufferPointer<UInt8>) -> (end: Int, next: Int)? {
         let start = readIndex
         let count = bytes.count
-        let lf = lineEnds.lf.position(of: .lf, from: start, before: count, in: bytes)
-        if let cr = lineEnds.cr.position(of: .cr, from: start, before: lf ?? count, in: bytes) {
+        let lf = lineEnds.lf.position(of: .lf, from: start, in: bytes)
+        if let cr = lineEnds.cr.position(of: .cr, from: start, in: bytes), cr < lf ?? count {
             if cr + 1 < count { return (cr, bytes[cr + 1] == .lf ? cr + 2 : cr + 1) }
             skipsLeadingLF = true
             return (cr, cr + 1)
@@ -203,7 +263,7 @@ public struct EventStreamDecoder: Sendable {
     }
 
     /// Decides what happens when no complete line is left: wait for more, or end the stream.
-    private mutating func endOfAvailableInput() throws(EventStreamError) -> Output? {
+    private mutating func endOfAvailableInput() throws(EventStreamError) -> Found? {
         if failed { return nil }
         let pendingLine = buffer.count - readIndex
         if pendingLine + block.data.count > configuration.maximumEventSize {
@@ -241,38 +301,43 @@ public struct EventStreamDecoder: Sendable {
 
     // MARK: - Fields
 
-    private mutating func processLine(_ line: UnsafeBufferPointer<UInt8>) throws(EventStreamError) -> Output? {
+    private mutating func processLine(
+        _ line: UnsafeBufferPointer<UInt8>,
+        at offset: Int
+    ) throws(EventStreamError) -> Found? {
         if line.isEmpty { return dispatch() }
         if line[0] == .colon {
             guard configuration.reportsComments else { return nil }
-            return .comment(String(decoding: UnsafeBufferPointer(rebasing: line[1...]), as: UTF8.self))
+            return .comment(offset + 1..<offset + line.count)
         }
         block.hasFields = true
         let colon = line.firstIndex(ofByte: .colon)
-        let name = UnsafeBufferPointer(rebasing: line[..<(colon ?? line.count)])
+        let name = line.span(from: 0, to: colon ?? line.count)
         var valueStart = colon.map { $0 + 1 } ?? line.count
         if valueStart < line.count, line[valueStart] == .space { valueStart += 1 }
-        return try processField(name: FieldName(name), value: UnsafeBufferPointer(rebasing: line[valueStart...]))
+        return try processField(name: FieldName(name), value: line.span(from: valueStart, to: line.count))
     }
 
     private mutating func processField(
         name: FieldName?,
         value: UnsafeBufferPointer<UInt8>
-    ) throws(EventStreamError) -> Output? {
+    ) throws(EventStreamError) -> Found? {
         switch name {
         case .data:
             guard block.data.count + value.count + 1 <= configuration.maximumEventSize else {
                 fail()
                 throw .eventTooLarge(limit: configuration.maximumEventSize)
             }
-            block.data.append(contentsOf: value)
+            block.data.append(value)
             block.data.append(.lf)
         case .event:
-            block.eventType.set(value)
+            block.eventType.set(to: value)
         case .id:
             guard value.firstIndex(ofByte: 0) == nil else { return nil }
-            block.lastEventID = String(decoding: value, as: UTF8.self)
-            block.id = block.lastEventID
+            block.id.set(to: value)
+            block.hasID = true
+            block.lastEventID.set(to: value)
+            block.lastEventIDChanged = true
         case .retry:
             guard let milliseconds = Int64(asciiDigits: value) else { return nil }
             let retry = Duration.milliseconds(milliseconds)
@@ -284,140 +349,34 @@ public struct EventStreamDecoder: Sendable {
         return nil
     }
 
-    private mutating func dispatch() -> Output? {
-        lastEventID = block.lastEventID
-        defer { block.reset() }
+    /// Commits the last event ID and reports an event unless the block had no data.
+    private mutating func dispatch() -> Found? {
+        if block.lastEventIDChanged {
+            committedLastEventID.set(to: block.lastEventID)
+            block.lastEventIDChanged = false
+            lastEventIDString = nil
+        }
         if block.data.isEmpty {
-            guard configuration.dispatchesBlocksWithoutData, block.hasFields else { return nil }
+            guard configuration.dispatchesBlocksWithoutData, block.hasFields else {
+                block.reset()
+                return nil
+            }
         } else {
             block.data.removeLast()
         }
-        let data = block.data.withUnsafeBufferPointer { String(decoding: $0, as: UTF8.self) }
-        return .event(MessageEvent(
-            id: block.id, event: block.eventType.string, data: data,
+        blockDispatched = true
+        return .event
+    }
+
+    /// Builds the `MessageEvent` for the block just dispatched.
+    private mutating func makeMessageEvent() -> MessageEvent {
+        let lastEventID = lastEventIDString ?? committedLastEventID.withBytes { String(decoding: $0, as: UTF8.self) }
+        lastEventIDString = lastEventID
+        let type = block.eventType.withBytes { eventTypes.string(for: $0) }
+        let data = block.data.withBytes { String(decoding: $0, as: UTF8.self) }
+        return MessageEvent(
+            id: block.hasID ? lastEventID : "", event: type, data: data,
             lastEventID: lastEventID, retry: block.retry
-        ))
-    }
-}
-
-/// The fields of the block being read, up to its blank line.
-private struct PendingBlock: Sendable {
-    var data: [UInt8] = []
-    var eventType = CachedString()
-    var id = ""
-    var retry: Duration?
-    var hasFields = false
-    /// The spec's "last event ID buffer": set by `id:`, committed at dispatch, kept across blocks.
-    var lastEventID: String
-
-    init(lastEventID: String) {
-        self.lastEventID = lastEventID
-    }
-
-    mutating func reset() {
-        data.removeAll(keepingCapacity: true)
-        eventType.clear()
-        id = ""
-        retry = nil
-        hasFields = false
-    }
-}
-
-/// A field value kept as a `String`, reused when the next block sends the same bytes (event
-/// types repeat, so this saves building the same string for every event).
-private struct CachedString: Sendable {
-    private var cachedBytes: [UInt8] = []
-    private var cached = ""
-    private(set) var string = ""
-
-    mutating func set(_ value: UnsafeBufferPointer<UInt8>) {
-        if !cachedBytes.elementsEqual(value) {
-            cachedBytes = Array(value)
-            cached = String(decoding: value, as: UTF8.self)
-        }
-        string = cached
-    }
-
-    mutating func clear() {
-        string = ""
-    }
-}
-
-/// The field names the decoder acts on; anything else is ignored.
-private enum FieldName {
-    case data, event, id, retry
-
-    init?(_ name: UnsafeBufferPointer<UInt8>) {
-        switch name.count {
-        case 2 where name[0] == 0x69 && name[1] == 0x64: self = .id
-        case 4 where name.elementsEqual("data".utf8): self = .data
-        case 5 where name.elementsEqual("event".utf8): self = .event
-        case 5 where name.elementsEqual("retry".utf8): self = .retry
-        default: return nil
-        }
-    }
-}
-
-/// Remembers where the next CR and LF are, so each byte of the buffer is searched at most once.
-private struct LineEndCache: Sendable {
-    var lf = ByteSearch()
-    var cr = ByteSearch()
-
-    mutating func shift(by offset: Int) {
-        lf.shift(by: offset)
-        cr.shift(by: offset)
-    }
-}
-
-/// The result of the last `memchr` for one byte: where it was found, or how far it was not.
-private struct ByteSearch: Sendable {
-    private var found = -1
-    private var searchedUpTo = 0
-
-    /// The first position of `byte` at or after `start` and before `limit`.
-    mutating func position(
-        of byte: UInt8,
-        from start: Int,
-        before limit: Int,
-        in bytes: UnsafeBufferPointer<UInt8>
-    ) -> Int? {
-        if found >= start { return found < limit ? found : nil }
-        let from = max(start, searchedUpTo)
-        guard from < limit, let base = bytes.baseAddress else { return nil }
-        guard let hit = memchr(base + from, Int32(byte), limit - from) else {
-            searchedUpTo = limit
-            found = -1
-            return nil
-        }
-        found = UnsafeRawPointer(hit).assumingMemoryBound(to: UInt8.self) - base
-        return found
-    }
-
-    mutating func shift(by offset: Int) {
-        found = found >= offset ? found - offset : -1
-        searchedUpTo = max(0, searchedUpTo - offset)
-    }
-}
-
-extension UnsafeBufferPointer<UInt8> {
-    func firstIndex(ofByte byte: UInt8) -> Int? {
-        guard let base = baseAddress, count > 0, let hit = memchr(base, Int32(byte), count) else { return nil }
-        return UnsafeRawPointer(hit).assumingMemoryBound(to: UInt8.self) - base
-    }
-}
-
-extension Int64 {
-    /// Parses a non-empty run of ASCII digits; `nil` for anything else or on overflow.
-    init?(asciiDigits bytes: UnsafeBufferPointer<UInt8>) {
-        guard !bytes.isEmpty else { return nil }
-        var value: Int64 = 0
-        for byte in bytes {
-            guard byte >= 0x30, byte <= 0x39 else { return nil }
-            let (shifted, overflowA) = value.multipliedReportingOverflow(by: 10)
-            let (sum, overflowB) = shifted.addingReportingOverflow(Int64(byte - 0x30))
-            guard !overflowA, !overflowB else { return nil }
-            value = sum
-        }
-        self = value
+        )
     }
 }

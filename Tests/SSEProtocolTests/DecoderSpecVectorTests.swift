@@ -102,3 +102,39 @@ struct DecoderSpecVectorTests {
         #expect(try decoder.next() == event("y"))
     }
 }
+
+@Suite("EventStreamDecoder.nextView borrows the same results without building strings")
+struct DecoderViewTests {
+    @Test("views carry the same fields as next() for every vector and chunking", arguments: specVectors)
+    func viewsMatchOutputs(vector: SpecVector) {
+        for chunks in chunkings(of: vector.input) {
+            var decoder = EventStreamDecoder(configuration: .init(reportsComments: true))
+            var outputs: [EventStreamDecoder.Output] = []
+            let collect: (OutputView) -> Void = { view in
+                switch view {
+                case .event(let event):
+                    let text = { (bytes: UnsafeBufferPointer<UInt8>) in String(decoding: bytes, as: UTF8.self) }
+                    outputs.append(.event(MessageEvent(
+                        id: text(event.id), event: text(event.event), data: text(event.data),
+                        lastEventID: text(event.lastEventID), retry: event.retry
+                    )))
+                case .comment(let bytes): outputs.append(.comment(String(decoding: bytes, as: UTF8.self)))
+                case .retry(let retry): outputs.append(.retry(retry))
+                }
+            }
+            var error: EventStreamError?
+            do {
+                for chunk in chunks {
+                    decoder.append(chunk)
+                    while try decoder.nextView(collect) {}
+                }
+                decoder.finish()
+                while try decoder.nextView(collect) {}
+            } catch let caught {
+                error = caught
+            }
+            #expect(outputs == vector.outputs)
+            #expect(error == vector.endsWith)
+        }
+    }
+}

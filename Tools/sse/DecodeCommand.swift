@@ -40,17 +40,21 @@ struct DecodeCommand: ParsableCommand {
         var events = 0
         do {
             while try reader.nextChunk({ decoder.append($0) }) {
-                while let item = try decoder.next() {
-                    if count {
-                        if case .event = item { events += 1 }
-                    } else {
-                        EventJSON.append(item, to: &output)
-                    }
+                if count {
+                    while try decoder.nextView({ if case .event = $0 { events += 1 } }) {}
+                } else {
+                    while let item = try decoder.next() { EventJSON.append(item, to: &output) }
+                    output.flush()
                 }
-                output.flush()
             }
             decoder.finish()
-            while let item = try decoder.next() { EventJSON.append(item, to: &output) }
+            while let item = try decoder.next() {
+                if !count {
+                    EventJSON.append(item, to: &output)
+                } else if case .event = item {
+                    events += 1
+                }
+            }
         } catch let error as EventStreamError {
             output.flush()
             printError(error.description)
