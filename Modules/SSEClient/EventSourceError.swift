@@ -198,8 +198,8 @@ extension EventSourceError {
         return seconds >= 0 ? .seconds(seconds) : nil
     }
 
-    /// Whether the server ended the stream, cleanly or not.
-    var isEndOfStream: Bool { code == .streamEnded }
+    /// Whether the server ended the stream cleanly, between events.
+    var isCleanEnd: Bool { code == .streamEnded }
 
     /// Whether this error is about an HTTP response (status, content type, redirects).
     var isResponseError: Bool {

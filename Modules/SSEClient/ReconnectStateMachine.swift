@@ -77,7 +77,7 @@ struct ReconnectStateMachine: Sendable {
     private func retries(_ error: EventSourceError) -> Bool {
         if error == .noContent { return false }
         if !hasConnected, firstConnection.mode == .disabled { return false }
-        if error.isEndOfStream { return policy.reconnectsAfterEnd }
+        if error.isCleanEnd { return policy.reconnectsAfterEnd }
         if let status = error.statusCode, error == .httpStatus(status) { return policy.retriesStatus(status) }
         if error.isResponseError { return policy.retriesInvalidResponses }
         return true

@@ -1,4 +1,11 @@
 import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// The entry point: `sse-contract-service [--port 8000]`.
 @main
@@ -13,6 +20,9 @@ struct ContractTestService: AsyncParsableCommand {
 
     func run() async throws {
         let service = ContractService(host: "127.0.0.1", port: port)
-        try await service.run { port in print("sse-contract-service listening on 127.0.0.1:\(port)") }
+        try await service.run { port in
+            print("sse-contract-service listening on 127.0.0.1:\(port)")
+            fflush(nil)
+        }
     }
 }

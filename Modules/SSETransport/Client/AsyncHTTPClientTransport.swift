@@ -47,7 +47,7 @@ public final class AsyncHTTPClientTransport: ClientTransport {
     ///
     /// - Parameter configuration: The timeouts and compression setting.
     public init(configuration: Configuration = Configuration()) {
-        var clientConfiguration = HTTPClient.Configuration(
+        let clientConfiguration = HTTPClient.Configuration(
             redirectConfiguration: .disallow,
             timeout: .init(
                 connect: .nanoseconds(configuration.connectTimeout.nanoseconds),
@@ -55,7 +55,6 @@ public final class AsyncHTTPClientTransport: ClientTransport {
             ),
             decompression: configuration.decompresses ? .enabled(limit: .none) : .disabled
         )
-        clientConfiguration.httpVersion = .automatic
         self.client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: clientConfiguration)
         self.ownsClient = true
         self.decompresses = configuration.decompresses
