@@ -9,15 +9,21 @@ public struct EventBrokerMessage: Sendable, Hashable {
     public var channels: [String]
     /// One encoded event or comment, in the Server-Sent Events wire format.
     public var bytes: [UInt8]
+    /// The event's sequence in its channel's `EventStore`, when it was published through one
+    /// (``channels`` then holds that one channel); lets a subscriber that is replaying drop live
+    /// events its replay already holds.
+    public var sequence: Int?
 
     /// Creates a message.
     ///
     /// - Parameters:
     ///   - channels: The channels whose subscribers receive the bytes.
     ///   - bytes: The encoded event or comment.
-    public init(channels: [String], bytes: [UInt8]) {
+    ///   - sequence: The event's store sequence, if it was published through a store. Defaults to `nil`.
+    public init(channels: [String], bytes: [UInt8], sequence: Int? = nil) {
         self.channels = channels
         self.bytes = bytes
+        self.sequence = sequence
     }
 }
 

@@ -43,23 +43,26 @@ extension EventServer {
                 responder.finish()
             }
         }
+        var replayedThrough: Int?
         if let repository, !lastEventID.isEmpty || configuration.replayAll {
-            await replay(from: repository, channel: channel, lastEventID: lastEventID, head: head, to: subscriber)
+            replayedThrough = await replay(from: repository, channel: channel, lastEventID: lastEventID, head: head, to: subscriber)
         } else {
             subscriber.start(head: head)
         }
-        subscriber.started()
+        subscriber.started(replayedThrough: replayedThrough)
         if let limit = configuration.maximumConnectionTime { subscriber.expire(after: limit) }
     }
 
     /// Writes the head (with the replay's coverage) and the repository's events.
+    ///
+    /// - Returns: The replay's `Replay.lastSequence`, so that live events it held are dropped.
     private func replay(
         from repository: any Repository,
         channel: String,
         lastEventID: String,
         head: HTTPServerResponseHead,
         to subscriber: Subscriber
-    ) async {
+    ) async -> Int? {
         let replay: Replay
         do {
             replay = try await repository.replay(channel: channel, lastEventID: lastEventID)
@@ -68,7 +71,8 @@ extension EventServer {
                 "Replay failed: \(error)",
                 metadata: [SSELogMetadataKey.channel: "\(channel)", SSELogMetadataKey.lastEventID: "\(lastEventID)"]
             )
-            return subscriber.start(head: head)
+            subscriber.start(head: head)
+            return nil
         }
         var head = head
         head.headers[ReplayCoverage.headerName] = replay.coverage.rawValue
@@ -96,6 +100,7 @@ extension EventServer {
         }
         if !batch.isEmpty { await subscriber.writeReplay(batch) }
         metrics.replayed(count)
+        return replay.lastSequence
     }
 
     /// The head of an event stream: Go's headers, plus CORS and proxy hints.

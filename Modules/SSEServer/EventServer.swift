@@ -29,9 +29,9 @@ public final class EventServer: Sendable {
     public let configuration: Configuration
 
     let metrics: EventServerMetrics
-    private let broker: any EventBroker
+    let broker: any EventBroker
     private let state = Mutex(ServerState())
-    private let encoder = EventEncoder()
+    let encoder = EventEncoder()
 
     /// Creates a server.
     ///
@@ -145,7 +145,7 @@ public final class EventServer: Sendable {
             guard !state.closed else { return }
             for channel in message.channels {
                 guard let subscribers = state.channels[channel]?.items else { continue }
-                for subscriber in subscribers { subscriber.enqueue(message.bytes) }
+                for subscriber in subscribers { subscriber.enqueue(message.bytes, sequence: message.sequence) }
             }
         }
         metrics.publishedEvent()

@@ -68,14 +68,17 @@ final class Subscriber: @unchecked Sendable {
         }
     }
 
-    /// Ends the starting phase: queued live events follow.
-    func started() {
-        perform(queue.withLock { $0.started() })
+    /// Ends the starting phase: queued live events follow, except those the replay held.
+    ///
+    /// - Parameter replayedThrough: The replay's `Replay.lastSequence`: live events queued with
+    ///   a store sequence up to it are dropped.
+    func started(replayedThrough: Int? = nil) {
+        perform(queue.withLock { $0.started(replayedThrough: replayedThrough) })
     }
 
-    /// Queues an encoded event; never waits.
-    func enqueue(_ chunk: [UInt8]) {
-        perform(queue.withLock { $0.enqueue(chunk) })
+    /// Queues an encoded event, with its store sequence if it has one; never waits.
+    func enqueue(_ chunk: [UInt8], sequence: Int? = nil) {
+        perform(queue.withLock { $0.enqueue(chunk, sequence: sequence) })
     }
 
     /// Queues a heartbeat comment if nothing was written since the last one.
@@ -117,7 +120,7 @@ final class Subscriber: @unchecked Sendable {
     private func drain() {
         let batch = queue.withLock { $0.takeBatch() }
         if compressor == nil {
-            for chunk in batch { responder.write(chunk) }
+            responder.write(contentsOf: batch)
         } else {
             send(batch.count == 1 ? batch[0] : Array(batch.joined()))
         }

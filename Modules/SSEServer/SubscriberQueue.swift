@@ -38,6 +38,8 @@ struct SubscriberQueue: Sendable {
     private var draining = true
     private var writable = true
     private var wroteSinceHeartbeat = false
+    /// The store sequence of each event queued while starting, by its index in ``pending``.
+    private var sequencesWhileStarting: [Int: Int] = [:]
 
     init(capacity: Int) {
         self.capacity = max(1, capacity)
@@ -46,20 +48,27 @@ struct SubscriberQueue: Sendable {
     /// Whether events are still accepted.
     var isActive: Bool { phase == .starting || phase == .live }
 
-    /// Queues an encoded event or comment.
-    mutating func enqueue(_ chunk: [UInt8]) -> Action {
+    /// Queues an encoded event or comment, with its store sequence if it has one.
+    mutating func enqueue(_ chunk: [UInt8], sequence: Int? = nil) -> Action {
         guard isActive else { return .none }
         guard pending.count < capacity else {
             phase = .ended
             pending = []
             return .disconnect
         }
+        if let sequence, phase == .starting { sequencesWhileStarting[pending.count] = sequence }
         pending.append(chunk)
         return scheduleDrain()
     }
 
-    /// The head and replay are written: live delivery starts.
-    mutating func started() -> Action {
+    /// The head and replay are written: live delivery starts, without the events queued
+    /// meanwhile whose store sequence is at most `replayedThrough` (the replay held them).
+    mutating func started(replayedThrough: Int? = nil) -> Action {
+        if let replayedThrough, !sequencesWhileStarting.isEmpty {
+            pending = pending.indices.filter { sequencesWhileStarting[$0].map { $0 > replayedThrough } ?? true }
+                .map { pending[$0] }
+        }
+        sequencesWhileStarting = [:]
         draining = false
         if phase == .starting { phase = .live }
         return pending.isEmpty && phase == .live ? .none : scheduleDrain()

@@ -40,6 +40,14 @@ public protocol HTTPServerResponder: Sendable {
     /// - Parameter bytes: The bytes; several writes before one ``flush()`` go out together.
     func write(_ bytes: [UInt8])
 
+    /// Buffers several pieces of body bytes for sending, in order.
+    ///
+    /// Implementations may override the default, which calls ``write(_:)`` for each piece, to
+    /// copy them into their buffer in one go.
+    ///
+    /// - Parameter pieces: The pieces, for example queued events.
+    func write(contentsOf pieces: [[UInt8]])
+
     /// Sends every buffered byte to the peer.
     func flush()
 
@@ -60,6 +68,13 @@ public enum HTTPServerResponderEvent: Sendable, Hashable {
 }
 
 extension HTTPServerResponder {
+    /// Calls ``write(_:)`` for each piece.
+    ///
+    /// - Parameter pieces: The pieces, in order.
+    public func write(contentsOf pieces: [[UInt8]]) {
+        for piece in pieces { write(piece) }
+    }
+
     /// Sends a complete response and ends it.
     ///
     /// - Parameter response: The response; a `Content-Length` header is set from its body.

@@ -67,11 +67,20 @@ final class NIOHTTPServerResponder: HTTPServerResponder, @unchecked Sendable {
     }
 
     func write(_ bytes: [UInt8]) {
-        guard case .open = state, !bytes.isEmpty else { return }
-        if pending == nil {
-            pending = context.channel.allocator.buffer(capacity: Swift.max(bytes.count, 512))
+        write(contentsOf: [bytes])
+    }
+
+    func write(contentsOf pieces: [[UInt8]]) {
+        guard case .open = state else { return }
+        var buffer = pending ?? context.channel.allocator.buffer(capacity: 0)
+        pending = nil
+        var size = 0
+        for piece in pieces { size += piece.count }
+        buffer.reserveCapacity(minimumWritableBytes: size)
+        for piece in pieces {
+            piece.withUnsafeBytes { _ = buffer.writeBytes($0) }
         }
-        pending!.writeBytes(bytes)
+        if buffer.readableBytes > 0 { pending = buffer }
     }
 
     func flush() {

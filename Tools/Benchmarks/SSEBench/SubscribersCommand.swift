@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import ArgumentParser
 import NIOCore
 import NIOPosix
@@ -188,15 +193,7 @@ final class CountingHandler: ChannelInboundHandler {
             return index + 1
         case .chunkData(let remaining):
             let end = min(bytes.count, index + remaining)
-            var last = lastWasNewline
-            var events = 0
-            for position in index..<end {
-                let isNewline = bytes[position] == 10
-                if isNewline, last { events += 1 }
-                last = isNewline
-            }
-            lastWasNewline = last
-            count += events
+            count += countEventEnds(UnsafeRawBufferPointer(rebasing: bytes[index..<end]))
             let left = remaining - (end - index)
             framing = left == 0 ? .chunkDataEnd(skip: 2) : .chunkData(remaining: left)
             return end
@@ -204,6 +201,31 @@ final class CountingHandler: ChannelInboundHandler {
             framing = skip == 1 ? .chunkSize(0) : .chunkDataEnd(skip: skip - 1)
             return index + 1
         }
+    }
+
+    /// Counts blank lines (`\n\n`, also across reads) with `memchr`.
+    private func countEventEnds(_ bytes: UnsafeRawBufferPointer) -> Int {
+        guard let base = bytes.baseAddress, !bytes.isEmpty else { return 0 }
+        var events = 0
+        var position = 0
+        var pairEnd = -1
+        if lastWasNewline, bytes[0] == 10 {
+            events += 1
+            pairEnd = 0
+            position = 1
+        }
+        while position < bytes.count, let hit = memchr(base + position, 10, bytes.count - position) {
+            let index = base.distance(to: UnsafeRawPointer(hit))
+            if index + 1 < bytes.count, bytes[index + 1] == 10 {
+                events += 1
+                pairEnd = index + 1
+                position = index + 2
+            } else {
+                position = index + 1
+            }
+        }
+        lastWasNewline = bytes[bytes.count - 1] == 10 && pairEnd != bytes.count - 1
+        return events
     }
 
     private func hexValue(_ byte: UInt8) -> Int? {
