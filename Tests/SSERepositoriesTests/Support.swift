@@ -120,3 +120,53 @@ extension EventStore {
 enum StoreTestError: Error {
     case notStored(String)
 }
+
+/// A one-shot signal that tasks can wait for.
+final class Signal: Sendable {
+    private let state = Mutex<(raised: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+
+    /// Wakes every waiter, now and later.
+    func raise() {
+        let waiters = state.withLock { state in
+            state.raised = true
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    /// Returns once ``raise()`` was called.
+    func wait() async {
+        await withCheckedContinuation { (waiter: CheckedContinuation<Void, Never>) in
+            let raised = state.withLock { state in
+                if !state.raised { state.waiters.append(waiter) }
+                return state.raised
+            }
+            if raised { waiter.resume() }
+        }
+    }
+}
+
+/// A store whose replays wait for ``release`` before reading, so a test can publish while a
+/// subscriber is registered but its replay has not yet read the store.
+struct GatedStore: EventStore {
+    let base: any EventStore
+    let replayStarted = Signal()
+    let release = Signal()
+    let replayRead = Signal()
+
+    func append(
+        _ event: any ServerSentEvent,
+        to channel: String,
+        deliver: @Sendable (StoredEvent) -> Void
+    ) async throws -> AppendResult {
+        try await base.append(event, to: channel, deliver: deliver)
+    }
+
+    func replay(channel: String, lastEventID: String) async throws -> Replay {
+        replayStarted.raise()
+        await release.wait()
+        defer { replayRead.raise() }
+        return try await base.replay(channel: channel, lastEventID: lastEventID)
+    }
+}
