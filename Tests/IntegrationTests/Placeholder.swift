@@ -1,1 +1,0 @@
-// Placeholder until this target gets its code; delete when adding the first real file.
