@@ -18,7 +18,7 @@ extension EventServer {
         public var bufferSize: Int
 
         /// Whether responses are gzip-compressed for clients that accept it (Go: `Gzip`), with a
-        /// sync flush after every write so each event is readable on arrival. Defaults to `false`.
+        /// sync flush after every event so each is readable on arrival. Defaults to `false`.
         public var gzip: Bool
 
         /// How long a response may stay open before the server ends it (Go: `MaxConnTime`);

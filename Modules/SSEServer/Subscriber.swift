@@ -122,7 +122,7 @@ final class Subscriber: @unchecked Sendable {
         if compressor == nil {
             responder.write(contentsOf: batch)
         } else {
-            send(batch.count == 1 ? batch[0] : Array(batch.joined()))
+            for chunk in batch { send(chunk) }
         }
         responder.flush()
         let writable = responder.isWritable

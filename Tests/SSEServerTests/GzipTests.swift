@@ -24,6 +24,20 @@ struct GzipTests {
         }
     }
 
+    @Test func everyEventEndsOnASyncFlushEvenInABatch() async throws {
+        try await withEventServer(.init(gzip: true)) { server, port in
+            let client = try await RawConnection.get("/time", port: port, headers: ["Accept-Encoding": "gzip"])
+            _ = try await client.head()
+            for index in 1...5 { try server.publish(MessageEvent(data: "\(index)"), to: ["time"]) }
+            let expected = (1...5).map { "data: \($0)\n\n" }.joined()
+            let body = try await client.body("five events") { body in
+                (try? gunzipPrefix(body)).map { String(decoding: $0, as: UTF8.self) } == expected
+            }
+            #expect(body.ranges(of: [0x00, 0x00, 0xFF, 0xFF]).count == 5)
+            await client.close()
+        }
+    }
+
     @Test func endsWithACompleteGzipStream() async throws {
         try await withEventServer(.init(gzip: true)) { server, port in
             let client = try await RawConnection.get("/time", port: port, headers: ["Accept-Encoding": "gzip"])
