@@ -12,7 +12,12 @@ extension SQLiteRepository {
     /// In write-ahead-log mode, ``full`` syncs the log at every commit, so a committed append
     /// survives power loss and operating-system crashes; ``normal`` syncs only at checkpoints,
     /// so a committed append survives a crash of the process but the newest ones can be lost
-    /// with the machine. `sse-bench stores` measures the difference.
+    /// with the machine. ``full`` is the default because an append that returned is a promise
+    /// to the publisher (it will not retry), and only ``full`` keeps it whatever crashes.
+    ///
+    /// The price is one disk sync per append: `sse-bench stores` measured about 150 appends/s
+    /// with ``full`` against about 1,100 with ``normal`` (a single publisher on a loaded 2-core
+    /// VM with an ext4 virtual disk; ratio 0.14 to 0.16). Replay speed does not depend on it.
     public struct Durability: Sendable, Hashable {
         let pragma: String
 
