@@ -27,6 +27,27 @@ import Testing
         }
     }
 
+    @Test func twoStoresOnOneFileShareItsSequences() async throws {
+        try await withTemporaryDirectory { directory in
+            let path = directory.appendingPathComponent("events.sqlite").path
+            try await withSQLite(at: path) { first in
+                try await withSQLite(at: path) { second in
+                    try await withThrowingTaskGroup(of: Void.self) { group in
+                        for store in [first, second] {
+                            group.addTask {
+                                for _ in 0..<30 { _ = try await store.append(MessageEvent(data: "x"), to: "news") }
+                            }
+                        }
+                        try await group.waitForAll()
+                    }
+                    let (_, events) = try await first.stored("news", after: "")
+                    #expect(events.map(\.sequence) == Array(1...60))
+                    #expect(events.map(\.id) == (1...60).map(String.init))
+                }
+            }
+        }
+    }
+
     @Test(arguments: [SQLiteRepository.Durability.full, .normal])
     func storesAtEitherDurability(durability: SQLiteRepository.Durability) async throws {
         try await withTemporaryDirectory { directory in
