@@ -6,6 +6,6 @@ struct SSECommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sse",
         abstract: "Work with Server-Sent Events streams.",
-        subcommands: [DecodeCommand.self, EncodeCommand.self]
+        subcommands: [DecodeCommand.self, EncodeCommand.self, ListenCommand.self, ServeCommand.self]
     )
 }
