@@ -1,6 +1,32 @@
 #!/usr/bin/env bash
-# Runs the whole test suite: installs what the tests need, then `swift test`.
+# Runs the whole test suite: installs what the tests need, builds every product (the
+# integration tests run the built executables), then `swift test`.
 # With CI=true, a missing prerequisite is an error, never a skipped test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-swift test "$@"
+
+# Headless Chromium for IntegrationTests' browser test (Debian's `chromium` package).
+if ! command -v chromium >/dev/null 2>&1 && [ -z "${CHROMIUM:-}" ]; then
+    echo "test.sh: installing chromium for the browser test" >&2
+    sudo=""
+    if [ "$(id -u)" != 0 ]; then sudo="sudo"; fi
+    if ! { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null; }; then
+        echo "test.sh: could not install chromium; the browser test will fail" >&2
+        if [ "${CI:-}" = true ]; then exit 1; fi
+    fi
+fi
+
+# `swift test` builds only what tests link, so build the executables first; the arguments
+# are passed to both, except the test-only --filter/--skip and their values.
+test_args=("$@")
+build_args=()
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --filter|--skip) shift 2; continue ;;
+        --filter=*|--skip=*) shift; continue ;;
+    esac
+    build_args+=("$1")
+    shift
+done
+swift build ${build_args[@]+"${build_args[@]}"}
+swift test ${test_args[@]+"${test_args[@]}"}

@@ -14,6 +14,7 @@ final class ChildProcess: Sendable {
     private let process: Process
     private let input: FileHandle
     private let termination: AsyncStream<Int32>
+    private let exited: Mutex<Bool>
 
     /// Starts a program.
     ///
@@ -31,14 +32,16 @@ final class ChildProcess: Sendable {
         process.standardError = stderr
         standardOutput = Self.chunks(of: stdout.fileHandleForReading)
         standardError = Self.chunks(of: stderr.fileHandleForReading)
-        let (termination, exited) = AsyncStream<Int32>.makeStream(bufferingPolicy: .bufferingNewest(1))
-        process.terminationHandler = { process in
-            exited.yield(process.terminationStatus)
-            exited.finish()
-        }
+        let (termination, finished) = AsyncStream<Int32>.makeStream(bufferingPolicy: .bufferingNewest(1))
         self.process = process
         self.input = stdin.fileHandleForWriting
         self.termination = termination
+        self.exited = Mutex(false)
+        process.terminationHandler = { [weak self] process in
+            self?.exited.withLock { $0 = true }
+            finished.yield(process.terminationStatus)
+            finished.finish()
+        }
         try process.run()
     }
 
@@ -69,9 +72,9 @@ final class ChildProcess: Sendable {
         return await iterator.next() ?? process.terminationStatus
     }
 
-    /// Kills the program if it is still running.
+    /// Kills the program (`SIGKILL`) unless it has exited.
     func terminate() {
-        if process.isRunning { process.terminate() }
+        if !exited.withLock({ $0 }) { kill(process.processIdentifier, SIGKILL) }
     }
 
     /// The chunks read from a pipe, until its end.
