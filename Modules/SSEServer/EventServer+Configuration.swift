@@ -25,8 +25,9 @@ extension EventServer {
         /// `nil` for no limit. Defaults to `nil`.
         public var maximumConnectionTime: Duration?
 
-        /// How long a stream may stay silent before the server sends a comment line, which keeps
-        /// proxies from cutting it; `nil` sends none. Defaults to `nil`.
+        /// How often silent streams get a comment line, which keeps proxies from cutting them: a
+        /// stream that was sent nothing during one interval gets one at its end. `nil` sends
+        /// none. Defaults to `nil`.
         public var heartbeatInterval: Duration?
 
         /// The text of heartbeat comments (sent as `:TEXT`). Defaults to the empty string.

@@ -83,8 +83,7 @@ final class Subscriber: @unchecked Sendable {
 
     /// Queues a heartbeat comment if nothing was written since the last one.
     func heartbeat(_ chunk: [UInt8]) {
-        let action = queue.withLock { queue in queue.needsHeartbeat() ? queue.enqueue(chunk) : .none }
-        perform(action)
+        perform(queue.withLock { $0.heartbeat(chunk) })
     }
 
     /// Ends the stream after the pending events and an optional last chunk.

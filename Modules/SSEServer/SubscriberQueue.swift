@@ -38,6 +38,8 @@ struct SubscriberQueue: Sendable {
     private var draining = true
     private var writable = true
     private var wroteSinceHeartbeat = false
+    /// The only pending chunk is a heartbeat, which does not count as traffic.
+    private var onlyHeartbeatPending = false
     /// The store sequence of each event queued while starting, by its index in ``pending``.
     private var sequencesWhileStarting: [Int: Int] = [:]
 
@@ -57,6 +59,7 @@ struct SubscriberQueue: Sendable {
             return .disconnect
         }
         if let sequence, phase == .starting { sequencesWhileStarting[pending.count] = sequence }
+        if !pending.isEmpty { onlyHeartbeatPending = false }
         pending.append(chunk)
         return scheduleDrain()
     }
@@ -77,7 +80,8 @@ struct SubscriberQueue: Sendable {
     /// Takes every pending chunk for one write.
     mutating func takeBatch() -> [[UInt8]] {
         guard phase == .live || phase == .ending, !pending.isEmpty else { return [] }
-        wroteSinceHeartbeat = true
+        if !onlyHeartbeatPending { wroteSinceHeartbeat = true }
+        onlyHeartbeatPending = false
         defer { pending = [] }
         return pending
     }
@@ -122,10 +126,12 @@ struct SubscriberQueue: Sendable {
         return phase != .ended
     }
 
-    /// Whether a heartbeat should be sent: nothing was written since the last call.
-    mutating func needsHeartbeat() -> Bool {
+    /// Queues a heartbeat comment if nothing was written since the last call.
+    mutating func heartbeat(_ chunk: [UInt8]) -> Action {
         defer { wroteSinceHeartbeat = false }
-        return phase == .live && !wroteSinceHeartbeat && pending.isEmpty
+        guard phase == .live, !wroteSinceHeartbeat, pending.isEmpty else { return .none }
+        onlyHeartbeatPending = true
+        return enqueue(chunk)
     }
 
     private mutating func scheduleDrain() -> Action {

@@ -99,18 +99,24 @@ struct SubscriberQueueTests {
         #expect(step27 == .finish(graceful: true))
     }
 
-    @Test func heartbeatsOnlyWhenIdle() {
+    @Test func heartbeatsEveryIntervalWhileIdleAndNotAfterTraffic() {
         var queue = SubscriberQueue(capacity: 8)
         _ = queue.started()
-        let step28 = queue.needsHeartbeat()
-        #expect(step28)
+        let ping: [UInt8] = [0x3A, 0x0A]
+        for _ in 0..<3 {
+            let action = queue.heartbeat(ping)
+            #expect(action == .drain)
+            let batch = queue.takeBatch()
+            #expect(batch == [ping])
+            _ = queue.drained(writable: true)
+        }
         _ = queue.enqueue(event)
         _ = queue.takeBatch()
         _ = queue.drained(writable: true)
-        let step29 = queue.needsHeartbeat()
-        #expect(!step29)
-        let step30 = queue.needsHeartbeat()
-        #expect(step30)
+        let afterTraffic = queue.heartbeat(ping)
+        #expect(afterTraffic == .none)
+        let nextInterval = queue.heartbeat(ping)
+        #expect(nextInterval == .drain)
     }
 
     @Test func aClosedConnectionReportsOnce() {
