@@ -156,6 +156,26 @@ import Testing
         }
     }
 
+    @Test func anErrorIsReportedOnlyAfterTheConsumerHasFinishedWithEveryEarlierEvent() async throws {
+        try await withTimeout {
+            let consumed = Recorder<String>()
+            let seenByHandler = Recorder<[String]>()
+            try await ScriptedServer.run({ _, connection in
+                try await connection.writeStreamHead()
+                try await connection.write(sse("data: a", "data: b", "data: c"))
+            }) { server in
+                let stream = try await EventSource.subscribe(to: server.url(), configuration: .testing(TestClock()) {
+                    $0.errorHandler = { _ in
+                        seenByHandler.append(consumed.values)
+                        return .close
+                    }
+                })
+                for await event in stream.events { consumed.append(event.data) }
+                #expect(seenByHandler.values == [["a", "b", "c"]])
+            }
+        }
+    }
+
     @Test func firstConnectionRetryKeepsTryingAndReportsToTheHandler() async throws {
         try await withTimeout {
             let handled = Recorder<EventSourceError>()
