@@ -20,18 +20,24 @@ extension SQLiteRepository {
         deliver: @Sendable (StoredEvent) -> Void
     ) async throws -> AppendResult {
         let time = Self.milliseconds(now())
-        return try await writerLock.withLock {
-            try await execute("BEGIN IMMEDIATE")
-            let result: AppendResult
-            do {
-                result = try await appendInTransaction(event, to: channel, time: time)
-                try await execute(result.isDuplicate ? "ROLLBACK" : "COMMIT")
-            } catch {
-                _ = try? await execute("ROLLBACK")
-                throw error
-            }
-            if case .stored(let stored) = result { deliver(stored) }
-            return result
+        // The transaction runs in a task of its own, which the caller's cancellation does not
+        // reach, so it always ends in COMMIT or ROLLBACK; awaiting its value keeps `deliver` alive.
+        return try await withoutActuallyEscaping(deliver) { deliver in
+            try await Task {
+                try await writerLock.withLock {
+                    try await execute("BEGIN IMMEDIATE")
+                    let result: AppendResult
+                    do {
+                        result = try await appendInTransaction(event, to: channel, time: time)
+                        try await execute(result.isDuplicate ? "ROLLBACK" : "COMMIT")
+                    } catch {
+                        _ = try? await execute("ROLLBACK")
+                        throw error
+                    }
+                    if case .stored(let stored) = result { deliver(stored) }
+                    return result
+                }
+            }.value
         }
     }
 
@@ -120,9 +126,9 @@ extension SQLiteRepository {
         )
     }
 
-    /// Runs one statement on the writer to its end, even if the calling task is cancelled.
+    /// Runs one statement on the writer and returns its rows.
     @discardableResult
     private func execute(_ sql: String, _ binds: [SQLiteData] = []) async throws -> [SQLiteRow] {
-        try await writer.query(sql, binds).get()
+        try await writer.query(sql, binds)
     }
 }

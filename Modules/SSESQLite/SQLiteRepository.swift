@@ -82,7 +82,7 @@ public final class SQLiteRepository: EventStore {
     /// - Returns: ``StoredEvent`` values and their coverage, as ``EventStore`` describes.
     /// - Throws: `SQLiteError` when the database cannot be read.
     public func replay(channel: String, lastEventID: String) async throws -> Replay {
-        let rows = try await reader.query(Self.replaySQL, [.text(channel), .text(lastEventID)]).get()
+        let rows: [SQLiteRow] = try await reader.query(Self.replaySQL, [.text(channel), .text(lastEventID)])
         guard let header = rows.first else { return .of([], coverage: .reset) }
         let anchorFound = header.column("sequence")?.isNull == false
         let trimmedID = header.column("id")?.string
