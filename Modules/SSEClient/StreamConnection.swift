@@ -69,7 +69,7 @@ final class StreamConnection<C: Clock<Duration>>: Sendable {
                 }
             }
             guard case .reconnect(let delay) = action else { break }
-            logger.info("reconnecting", metadata: ["delay": "\(delay)"])
+            logger.info("reconnecting", metadata: ["delay": "\(delay)", SSELogMetadataKey.lastEventID: "\(lastEventID)"])
             do {
                 try await clock.sleep(for: delay)
             } catch {

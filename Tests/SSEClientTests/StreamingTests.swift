@@ -1,4 +1,5 @@
 import SSEClient
+import SSELogging
 import SSEProtocol
 import Testing
 
@@ -159,6 +160,29 @@ import Testing
                 clock.advance(by: .seconds(3))
                 #expect(try await stream.nextEvent().data == "fresh")
                 #expect(server.requestCount == 2)
+            }
+        }
+    }
+
+    @Test func logsConnectionsAndErrorsToTheConfiguredLogger() async throws {
+        try await withTimeout {
+            let lines = Recorder<String>()
+            try await ScriptedServer.run({ _, connection in
+                try await connection.writeStreamHead()
+                try await connection.write(sse("id: 5\ndata: x"))
+            }) { server in
+                let clock = TestClock()
+                let stream = try await EventSource.subscribe(to: server.url(), configuration: .testing(clock) {
+                    $0.logger = .lines(level: .debug) { lines.append($0) }
+                })
+                defer { stream.close() }
+                _ = try await stream.nextEvent()
+                _ = try await stream.nextError()
+                _ = try await clock.nextSleep()
+                let log = lines.values
+                #expect(log.contains { $0.contains("connected") && $0.contains("sse.url=\(server.url().absoluteString)") })
+                #expect(log.contains { $0.contains("stream error") && $0.contains("ended the event stream") })
+                #expect(log.contains { $0.contains("reconnecting") && $0.contains("sse.last_event_id=5") })
             }
         }
     }
