@@ -48,6 +48,23 @@ import Testing
         }
     }
 
+    @Test func cancelledAppendsEndTheirTransactionAndLeaveTheStoreUsable() async throws {
+        try await withTemporaryDirectory { directory in
+            let path = directory.appendingPathComponent("events.sqlite").path
+            try await withSQLite(at: path) { store in
+                let appends = (0..<20).map { index in
+                    Task { try await store.append(MessageEvent(id: "c\(index)", data: "x"), to: "news") }
+                }
+                for append in appends { append.cancel() }
+                for append in appends { _ = try? await append.value }
+                #expect(try await store.append(MessageEvent(id: "after", data: "x"), to: "news").event.id == "after")
+                let (_, events) = try await store.stored("news", after: "")
+                #expect(events.last?.id == "after")
+                #expect(events.map(\.sequence) == Array(1...events.count))
+            }
+        }
+    }
+
     @Test(arguments: [SQLiteRepository.Durability.full, .normal])
     func storesAtEitherDurability(durability: SQLiteRepository.Durability) async throws {
         try await withTemporaryDirectory { directory in
