@@ -62,6 +62,7 @@ struct BrowserTests {
         let screenshot = FileManager.default.temporaryDirectory.appendingPathComponent("sse-serve-\(getpid()).png")
         try await browser.screenshot(to: screenshot.path)
         #expect(try Data(contentsOf: screenshot).starts(with: [0x89, 0x50, 0x4E, 0x47]))
+        try FileManager.default.removeItem(at: screenshot)
         await browser.close()
 
         serve.process.signal(SIGINT)
