@@ -23,8 +23,8 @@ parser.add_argument("--runs", type=int, default=7)
 args = parser.parse_args()
 
 scratch = os.path.join(root, ".build-release")
-subprocess.run(["swift", "build", "-c", "release", "--scratch-path", scratch, "--product", "sse"],
-               cwd=root, check=True, stdout=subprocess.DEVNULL)
+subprocess.run(["swift", "build", "--quiet", "-c", "release", "--scratch-path", scratch, "--product", "sse"],
+               cwd=root, check=True)
 sse = os.path.join(scratch, "release", "sse")
 baseline = os.path.join(scratch, "memchr_count")
 subprocess.run(["cc", "-O2", "-o", baseline, os.path.join(here, "memchr_count.c")], check=True)
