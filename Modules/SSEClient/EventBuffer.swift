@@ -1,5 +1,3 @@
-import Synchronization
-
 /// A bounded queue between the stream's reader and the consumer of its events.
 ///
 /// The reader suspends in ``send(_:)`` while the queue is full, so a slow consumer slows the
@@ -44,7 +42,7 @@ final class EventBuffer<Element: Sendable>: Sendable {
     }
 
     private let capacity: Int
-    private let state = Mutex(State())
+    private let state = LockedState(State())
 
     init(capacity: Int) {
         self.capacity = max(capacity, 1)

@@ -1,4 +1,3 @@
-import Synchronization
 import SSEProtocol
 
 /// The part of an ``EventSource`` that `close()` and `restart()` reach from any task: it owns
@@ -15,7 +14,7 @@ final class StreamControl: Sendable {
 
     let buffer: EventBuffer<MessageEvent>
     let errors: AsyncStream<EventSourceError>.Continuation
-    private let state = Mutex(State())
+    private let state = LockedState(State())
 
     init(buffer: EventBuffer<MessageEvent>, errors: AsyncStream<EventSourceError>.Continuation) {
         self.buffer = buffer
