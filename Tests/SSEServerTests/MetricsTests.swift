@@ -5,7 +5,7 @@ import Testing
 
 @Suite("Metrics")
 struct MetricsTests {
-    @Test func countsConnectionsPublishedDeliveredReplayedAndSlowConsumers() async throws {
+    @Test func countsConnectionsAndPublishedAndDeliveredEvents() async throws {
         let metrics = TestMetrics()
         let configuration = EventServer.Configuration(metricsLabelPrefix: "sse", metricsFactory: metrics)
         try await withEventServer(configuration) { server, port in
