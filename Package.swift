@@ -142,8 +142,13 @@ let package = Package(
         ),
 
         // MARK: Tests
-        .testTarget(name: "SSEProtocolTests", dependencies: ["SSEProtocol"], path: "Tests/SSEProtocolTests",
-                    swiftSettings: swiftSettings),
+        .target(name: "SSETestSupport", path: "Tests/SSETestSupport", swiftSettings: swiftSettings),
+        .testTarget(
+            name: "SSEProtocolTests",
+            dependencies: ["SSEProtocol", "SSETestSupport"],
+            path: "Tests/SSEProtocolTests",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "SSELoggingTests",
             dependencies: ["SSELogging", .product(name: "Logging", package: "swift-log")],
@@ -178,7 +183,7 @@ let package = Package(
         .testTarget(
             name: "SSEClientTests",
             dependencies: [
-                "SSEClient", "SSEServer", "SSETransport", "ContractTestService",
+                "SSEClient", "SSEServer", "SSETransport", "ContractTestService", "SSETestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

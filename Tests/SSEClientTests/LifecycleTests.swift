@@ -3,6 +3,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import SSETestSupport
 import Synchronization
 import SSEClient
 import SSEProtocol

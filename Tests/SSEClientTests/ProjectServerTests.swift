@@ -3,6 +3,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import SSETestSupport
 import SSEClient
 import SSEProtocol
 import SSERepositories

@@ -1,3 +1,4 @@
+import SSETestSupport
 import CompressNIO
 import NIOCore
 import SSEClient

@@ -1,3 +1,4 @@
+import SSETestSupport
 import SSEClient
 import SSEProtocol
 import SSETransport

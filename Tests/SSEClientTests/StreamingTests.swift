@@ -1,3 +1,4 @@
+import SSETestSupport
 import SSEClient
 import SSELogging
 import SSEProtocol

@@ -1,3 +1,4 @@
+import SSETestSupport
 import SSEProtocol
 import Testing
 
@@ -20,7 +21,7 @@ struct ServerSentEventSequenceTests {
 
     @Test("times out when no line arrives, and every line resets the timer")
     func readTimeout() async throws {
-        let clock = ManualClock()
+        let clock = TestClock()
         let (chunks, input) = AsyncStream<[UInt8]>.makeStream()
         let sequence = chunks.serverSentEvents(readTimeout: .seconds(10), clock: clock)
         let (received, receiver) = AsyncStream<Result<EventStreamDecoder.Output, any Error>>.makeStream()

@@ -3,6 +3,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import SSETestSupport
 import SSEClient
 import SSEProtocol
 import Synchronization
@@ -18,15 +19,6 @@ extension ScriptedServer {
         var iterator = requests.makeAsyncIterator()
         guard let request = await iterator.next() else { throw CancellationError() }
         return request
-    }
-}
-
-extension TestClock {
-    /// Waits for the next sleep to start and returns its length.
-    func nextSleep() async throws -> Duration {
-        var iterator = sleeps.makeAsyncIterator()
-        guard let sleep = await iterator.next() else { throw CancellationError() }
-        return sleep
     }
 }
 
