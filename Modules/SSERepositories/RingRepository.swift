@@ -4,7 +4,6 @@ import FoundationEssentials
 import Foundation
 #endif
 import SSEProtocol
-import Synchronization
 
 /// A bounded in-memory ``EventStore``: each channel keeps its newest events within a
 /// ``Retention`` limit by count, bytes and age, and replays strictly after the last event ID, in
@@ -23,7 +22,7 @@ import Synchronization
 public final class RingRepository: EventStore {
     private let retention: Retention
     private let now: @Sendable () -> Date
-    private let channels = Mutex<[String: RingChannel]>([:])
+    private let channels = LockedState<[String: RingChannel]>([:])
 
     /// Creates an empty store.
     ///

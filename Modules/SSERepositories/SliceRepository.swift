@@ -1,5 +1,4 @@
 import SSEProtocol
-import Synchronization
 
 /// An in-memory repository that keeps every event forever, with the exact semantics of Go's
 /// `eventsource.SliceRepository` (kept for parity; prefer a bounded or durable store).
@@ -13,7 +12,7 @@ import Synchronization
 ///   always reported as `ReplayCoverage.complete`: this store cannot tell.
 /// - Nothing is ever removed.
 public final class SliceRepository: Repository {
-    private let events = Mutex<[String: [any ServerSentEvent]]>([:])
+    private let events = LockedState<[String: [any ServerSentEvent]]>([:])
 
     /// Creates an empty repository.
     public init() {}
