@@ -1,3 +1,5 @@
+import SSEProtocol
+
 /// A bounded queue between the stream's reader and the consumer of its events.
 ///
 /// The reader suspends in ``send(_:)`` while the queue is full, so a slow consumer slows the

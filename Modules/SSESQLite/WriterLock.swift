@@ -1,4 +1,4 @@
-import Synchronization
+import SSEProtocol
 
 /// A first-come, first-served lock that suspends instead of blocking, so that one task at a time
 /// runs a transaction on a connection across its `await`s.
@@ -8,7 +8,7 @@ final class WriterLock: Sendable {
         var waiters: [CheckedContinuation<Void, Never>] = []
     }
 
-    private let state = Mutex(State())
+    private let state = LockedState(State())
 
     /// Runs `body` once every earlier caller has finished theirs.
     func withLock<T>(_ body: () async throws -> T) async rethrows -> T {

@@ -1,4 +1,4 @@
-import Synchronization
+import SSEProtocol
 
 /// One publication as a broker carries it: the encoded bytes and the channels they go to.
 ///
@@ -48,7 +48,7 @@ public protocol EventBroker: Sendable {
 /// The default ``EventBroker``: delivers each message to this process's receivers before
 /// ``publish(_:)`` returns.
 public final class LocalEventBroker: EventBroker {
-    private let receivers = Mutex<[@Sendable (EventBrokerMessage) -> Void]>([])
+    private let receivers = LockedState<[@Sendable (EventBrokerMessage) -> Void]>([])
 
     /// Creates a broker with no receivers.
     public init() {}

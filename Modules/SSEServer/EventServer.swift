@@ -3,7 +3,6 @@ import SSELogging
 import SSEProtocol
 import SSERepositories
 import SSETransport
-import Synchronization
 
 /// Publishes events to any number of channels and streams them to subscribers over HTTP (Go:
 /// `eventsource.Server`).
@@ -30,7 +29,7 @@ public final class EventServer: Sendable {
 
     let metrics: EventServerMetrics
     let broker: any EventBroker
-    private let state = Mutex(ServerState())
+    private let state = LockedState(ServerState())
     let encoder = EventEncoder()
 
     /// Creates a server.

@@ -1,5 +1,5 @@
+import SSEProtocol
 import SSETransport
-import Synchronization
 
 /// One open event stream: its queue, its connection, and its optional compressor.
 ///
@@ -14,8 +14,8 @@ final class Subscriber: @unchecked Sendable {
 
     let channel: String
     let responder: any HTTPServerResponder
-    private let queue: Mutex<SubscriberQueue>
-    private let expiry = Mutex<Task<Void, Never>?>(nil)
+    private let queue: LockedState<SubscriberQueue>
+    private let expiry = LockedState<Task<Void, Never>?>(nil)
     private let compressor: (any StreamCompressor)?
     private let metrics: EventServerMetrics
     private let onEnd: @Sendable (Subscriber, EndReason) -> Void
@@ -36,7 +36,7 @@ final class Subscriber: @unchecked Sendable {
         self.metrics = metrics
         self.channel = channel
         self.responder = responder
-        self.queue = Mutex(SubscriberQueue(capacity: capacity))
+        self.queue = LockedState(SubscriberQueue(capacity: capacity))
         self.compressor = compressor
         self.onEnd = onEnd
     }

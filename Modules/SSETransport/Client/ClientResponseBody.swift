@@ -1,4 +1,4 @@
-import Synchronization
+import SSEProtocol
 
 /// A response body as an asynchronous sequence of byte chunks, whatever produced it.
 ///
@@ -15,7 +15,7 @@ public struct ClientResponseBody: AsyncSequence, Sendable {
     /// - Parameter chunks: The sequence that produces the body's chunks.
     public init<Chunks: AsyncSequence & Sendable>(_ chunks: Chunks)
     where Chunks.Element == [UInt8], Chunks.AsyncIterator: SendableMetatype {
-        let pending = Mutex<Chunks?>(chunks)
+        let pending = LockedState<Chunks?>(chunks)
         self.source = Source {
             guard let chunks = pending.withLock({ $0.take() }) else { return { nil } }
             let iterator = IteratorBox(chunks.makeAsyncIterator())

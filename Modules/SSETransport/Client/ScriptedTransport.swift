@@ -1,4 +1,4 @@
-import Synchronization
+import SSEProtocol
 
 /// A ``ClientTransport`` test double: answers every request with a closure you supply and
 /// records the requests it was sent.
@@ -11,7 +11,7 @@ import Synchronization
 /// ```
 public final class ScriptedTransport: ClientTransport {
     private let respond: @Sendable (ClientRequest) async throws -> ClientResponse
-    private let recorded = Mutex<[ClientRequest]>([])
+    private let recorded = LockedState<[ClientRequest]>([])
 
     /// Creates a transport that answers with `respond`.
     ///

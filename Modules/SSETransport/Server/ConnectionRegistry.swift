@@ -1,5 +1,5 @@
+import SSEProtocol
 import NIOCore
-import Synchronization
 
 /// The open connections of a server, so that shutdown can close them.
 final class ConnectionRegistry: Sendable {
@@ -8,7 +8,7 @@ final class ConnectionRegistry: Sendable {
         var closed = false
     }
 
-    private let state = Mutex(State())
+    private let state = LockedState(State())
 
     /// Adds a connection; `false` once the server shut down.
     func add(_ channel: any Channel) -> Bool {

@@ -3,7 +3,6 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import SSELogging
-import Synchronization
 
 /// A small HTTP/1.1 server on SwiftNIO that serves handlers mounted by path.
 ///

@@ -1,11 +1,11 @@
-import Synchronization
+import SSEProtocol
 
 /// Looks up handlers by path; shared by every connection.
 final class Router: Sendable {
-    private let routes: Mutex<[String: any HTTPServerHandler]>
+    private let routes: LockedState<[String: any HTTPServerHandler]>
 
     init(routes: [String: any HTTPServerHandler]) {
-        self.routes = Mutex(routes)
+        self.routes = LockedState(routes)
     }
 
     func mount(_ path: String, _ handler: any HTTPServerHandler) {

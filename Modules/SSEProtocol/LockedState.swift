@@ -6,15 +6,16 @@ import Musl
 import Darwin
 #endif
 
-/// State guarded by a `pthread_mutex_t`.
+/// State guarded by a `pthread_mutex_t`, shared by every module of the package.
 ///
 /// Used instead of `Synchronization.Mutex` because ThreadSanitizer does not see the futex-based
 /// `Mutex` on Linux and reports every guarded access as a race; pthread mutexes it understands.
-final class LockedState<State: Sendable>: @unchecked Sendable {
+package final class LockedState<State: ~Copyable>: @unchecked Sendable {
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
     private var state: State
 
-    init(_ state: State) {
+    /// Creates the lock around an initial state.
+    package init(_ state: consuming State) {
         self.state = state
         mutex = UnsafeMutablePointer.allocate(capacity: 1)
         mutex.initialize(to: pthread_mutex_t())
@@ -28,7 +29,7 @@ final class LockedState<State: Sendable>: @unchecked Sendable {
     }
 
     /// Runs `body` with exclusive access to the state.
-    func withLock<R>(_ body: (inout State) throws -> R) rethrows -> R {
+    package func withLock<R>(_ body: (inout State) throws -> R) rethrows -> R {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
         return try body(&state)
