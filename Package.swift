@@ -23,6 +23,7 @@ let package = Package(
         .library(name: "SSERepositories", targets: ["SSERepositories"]),
         .library(name: "SSESQLite", targets: ["SSESQLite"]),
         .executable(name: "sse", targets: ["sse"]),
+        .executable(name: "sse-network", targets: ["sse-network"]),
         .executable(name: "sse-bench", targets: ["SSEBench"]),
         .executable(name: "sse-contract-service", targets: ["ContractTestService"]),
         .executable(name: "TimeTicker", targets: ["TimeTicker"]),
@@ -93,15 +94,33 @@ let package = Package(
         ),
 
         // MARK: Tools and examples
+        .target(
+            name: "SSEToolSupport",
+            dependencies: ["SSEProtocol"],
+            path: "Tools/SSEToolSupport",
+            swiftSettings: swiftSettings
+        ),
+        // `sse` links only SSEProtocol so `sse decode` starts fast; `sse listen` and `sse serve`
+        // hand over to `sse-network`, which carries the HTTP client and server.
         .executableTarget(
             name: "sse",
             dependencies: [
+                "SSEProtocol", "SSEToolSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Tools/sse",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "sse-network",
+            dependencies: [
                 "SSEProtocol", "SSELogging", "SSEClient", "SSEServer", "SSERepositories", "SSESQLite", "SSETransport",
+                "SSEToolSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            path: "Tools/sse",
+            path: "Tools/sse-network",
             swiftSettings: swiftSettings
         ),
         .executableTarget(

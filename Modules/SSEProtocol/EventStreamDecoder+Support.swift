@@ -6,167 +6,138 @@ import Musl
 import Darwin
 #endif
 
-/// The fields of the block being read, up to its blank line, kept as bytes.
+/// A field value the decoder holds: a range of its input buffer for as long as that input is
+/// kept, or bytes of its own once the input moves on or lines have to be joined.
+///
+/// Most values are single lines, so most fields are never copied at all.
+struct FieldBytes: Sendable {
+    private var start = 0
+    private var end = 0
+    private var isOwned = false
+    private var owned = ByteBuffer()
+
+    init() {}
+
+    init(_ bytes: some Sequence<UInt8>) {
+        owned = ByteBuffer(bytes)
+        end = owned.count
+        isOwned = true
+    }
+
+    var count: Int { end - start }
+
+    /// Refers to the input bytes from `start` up to `end`.
+    mutating func refer(from start: Int, to end: Int) {
+        self.start = start
+        self.end = end
+        isOwned = false
+    }
+
+    mutating func removeAll() {
+        refer(from: 0, to: 0)
+    }
+
+    /// Takes `other`'s value, sharing its input range or copying its own bytes.
+    mutating func set(to other: FieldBytes) {
+        guard other.isOwned else {
+            refer(from: other.start, to: other.end)
+            return
+        }
+        owned.removeAll()
+        owned.append(other.owned.bytes(from: 0, to: other.end))
+        start = 0
+        end = owned.count
+        isOwned = true
+    }
+
+    /// Copies the value out of `input` so it survives the input being moved or discarded.
+    mutating func keep(from input: ByteBuffer) {
+        guard !isOwned else { return }
+        owned.removeAll()
+        owned.append(input.bytes(from: start, to: end))
+        start = 0
+        end = owned.count
+        isOwned = true
+    }
+
+    /// Appends an LF and then `line` (the way `data:` lines join), copying the value first.
+    mutating func appendLine(_ line: UnsafeBufferPointer<UInt8>, input: ByteBuffer) {
+        keep(from: input)
+        owned.append(.lf)
+        owned.append(line)
+        end = owned.count
+    }
+
+    /// The value's bytes; valid until the decoder next changes.
+    func bytes(in input: ByteBuffer) -> UnsafeBufferPointer<UInt8> {
+        isOwned ? owned.bytes(from: 0, to: end) : input.bytes(from: start, to: end)
+    }
+}
+
+/// The fields of the block being read, up to its blank line.
 struct PendingBlock: Sendable {
-    var data = ByteField()
-    var eventType = ByteField()
-    var id = ByteField()
+    var data = FieldBytes()
+    var eventType = FieldBytes()
+    var id = FieldBytes()
+    /// How many `data:` lines the block had.
+    var dataLines = 0
+    /// The bytes the data takes once joined, counting one LF per line.
+    var dataSize = 0
     var hasID = false
     var retry: Duration?
     var hasFields = false
-    /// The spec's "last event ID buffer": set by `id:`, committed at dispatch, kept across blocks.
-    var lastEventID: ByteField
-    /// Whether an `id:` changed ``lastEventID`` since the last dispatch.
-    var lastEventIDChanged = false
-
-    init(lastEventID: ByteField) {
-        self.lastEventID = lastEventID
-    }
 
     mutating func reset() {
         data.removeAll()
         eventType.removeAll()
         id.removeAll()
+        dataLines = 0
+        dataSize = 0
         hasID = false
         retry = nil
         hasFields = false
     }
-}
 
-/// A growable run of bytes that is emptied without freeing or re-checking its storage, so the
-/// per-event work of the decoder is a `memcpy` per field.
-struct ByteField: Sendable {
-    private var storage: [UInt8] = []
-    private(set) var count = 0
-
-    init() {}
-
-    init(_ bytes: some Sequence<UInt8>) {
-        storage = Array(bytes)
-        count = storage.count
-    }
-
-    var isEmpty: Bool { count == 0 }
-
-    mutating func removeAll() {
-        count = 0
-    }
-
-    mutating func removeLast() {
-        count -= 1
-    }
-
-    mutating func append(_ bytes: UnsafeBufferPointer<UInt8>) {
-        reserve(bytes.count)
-        guard let source = bytes.baseAddress else { return }
-        let offset = count
-        storage.withUnsafeMutableBufferPointer { target in
-            (target.baseAddress! + offset).update(from: source, count: bytes.count)
-        }
-        count += bytes.count
-    }
-
-    mutating func append(_ byte: UInt8) {
-        reserve(1)
-        storage[count] = byte
-        count += 1
-    }
-
-    /// Replaces the contents with `other`'s bytes (a copy, never shared storage).
-    mutating func set(to other: ByteField) {
-        removeAll()
-        other.withBytes { append($0) }
-    }
-
-    mutating func set(to bytes: UnsafeBufferPointer<UInt8>) {
-        removeAll()
-        append(bytes)
-    }
-
-    func withBytes<Result>(_ body: (UnsafeBufferPointer<UInt8>) throws -> Result) rethrows -> Result {
-        try storage.withUnsafeBufferPointer { try body($0.span(from: 0, to: count)) }
-    }
-
-    private mutating func reserve(_ extra: Int) {
-        let needed = count + extra
-        if needed > storage.count {
-            storage.append(contentsOf: repeatElement(0, count: max(needed, storage.count * 2) - storage.count))
-        }
+    /// Copies every value that still refers to `input`.
+    mutating func keep(from input: ByteBuffer) {
+        data.keep(from: input)
+        eventType.keep(from: input)
+        id.keep(from: input)
     }
 }
 
 /// A `String` built from bytes, rebuilt only when the bytes change (event types repeat from
 /// event to event, so this saves building the same string each time).
 struct CachedString: Sendable {
-    private var bytes = ByteField()
+    private var bytes = ByteBuffer()
     private(set) var string = ""
 
     /// The string for `value`, reusing the previous one when the bytes are the same.
     mutating func string(for value: UnsafeBufferPointer<UInt8>) -> String {
-        if !bytes.withBytes({ $0.matches(value) }) {
-            bytes.set(to: value)
+        if !bytes.bytes(from: 0, to: bytes.count).matches(value) {
+            bytes.removeAll()
+            bytes.append(value)
             string = String(decoding: value, as: UTF8.self)
         }
         return string
     }
 }
 
-/// The field names the decoder acts on; anything else is ignored.
-enum FieldName {
-    case data, event, id, retry
-
-    init?(_ name: UnsafeBufferPointer<UInt8>) {
-        switch name.count {
-        case 2 where name.matches("id"): self = .id
-        case 4 where name.matches("data"): self = .data
-        case 5 where name.matches("event"): self = .event
-        case 5 where name.matches("retry"): self = .retry
-        default: return nil
-        }
-    }
-}
-
-extension UnsafeBufferPointer<UInt8> {
-    /// The bytes from `start` up to `end`, without the generic slicing machinery.
-    @inline(__always)
-    func span(from start: Int, to end: Int) -> UnsafeBufferPointer<UInt8> {
-        UnsafeBufferPointer(start: baseAddress.map { $0 + start }, count: end - start)
-    }
-
-    /// Whether these bytes equal `text`'s bytes.
-    func matches(_ text: StaticString) -> Bool {
-        count == text.utf8CodeUnitCount && (count == 0 || memcmp(baseAddress!, text.utf8Start, count) == 0)
-    }
-
-    /// Whether these bytes equal `other`.
-    func matches(_ other: UnsafeBufferPointer<UInt8>) -> Bool {
-        count == other.count && (count == 0 || memcmp(baseAddress!, other.baseAddress!, count) == 0)
-    }
-}
-
-/// Remembers where the next CR and LF are, so each byte of the buffer is searched at most once.
-struct LineEndCache: Sendable {
-    var lf = ByteSearch()
-    var cr = ByteSearch()
-
-    mutating func shift(by offset: Int) {
-        lf.shift(by: offset)
-        cr.shift(by: offset)
-    }
-}
-
 /// The result of the last `memchr` for one byte: where it was found, or how far it was not.
+///
+/// The decoder keeps one for CR, so a stream with LF line ends has each byte searched for CR once.
 struct ByteSearch: Sendable {
     private var found = -1
     private var searchedUpTo = 0
 
-    /// The first position of `byte` at or after `start`, searching each byte of the buffer once.
-    mutating func position(of byte: UInt8, from start: Int, in bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+    /// The first position of `byte` at or after `start` and before `count`.
+    @inline(__always)
+    mutating func position(of byte: UInt8, from start: Int, in base: UnsafePointer<UInt8>, count: Int) -> Int? {
         if found >= start { return found }
         let from = max(start, searchedUpTo)
-        guard from < bytes.count, let base = bytes.baseAddress else { return nil }
-        guard let hit = memchr(base + from, Int32(byte), bytes.count - from) else {
-            searchedUpTo = bytes.count
+        guard from < count else { return nil }
+        guard let hit = memchr(base + from, Int32(byte), count - from) else {
+            searchedUpTo = count
             found = -1
             return nil
         }
@@ -181,9 +152,53 @@ struct ByteSearch: Sendable {
 }
 
 extension UnsafeBufferPointer<UInt8> {
-    func firstIndex(ofByte byte: UInt8) -> Int? {
-        guard let base = baseAddress, count > 0, let hit = memchr(base, Int32(byte), count) else { return nil }
-        return UnsafeRawPointer(hit).assumingMemoryBound(to: UInt8.self) - base
+    /// Whether these bytes equal `other`.
+    func matches(_ other: UnsafeBufferPointer<UInt8>) -> Bool {
+        count == other.count && (count == 0 || memcmp(baseAddress!, other.baseAddress!, count) == 0)
+    }
+}
+
+extension UnsafePointer<UInt8> {
+    /// The four bytes here as one number, for comparing field names without a loop.
+    @inline(__always)
+    func loadFourBytes() -> UInt32 {
+        UnsafeRawPointer(self).loadUnaligned(as: UInt32.self)
+    }
+
+    /// The eight bytes from `offset` as one number whose lowest byte is the first one.
+    @inline(__always)
+    func loadWord(at offset: Int) -> UInt64 {
+        UInt64(littleEndian: UnsafeRawPointer(self + offset).loadUnaligned(as: UInt64.self))
+    }
+}
+
+extension UInt32 {
+    /// The number ``UnsafePointer/loadFourBytes()`` reads from these four ASCII characters.
+    @inline(__always)
+    static func fourBytes(_ a: Unicode.Scalar, _ b: Unicode.Scalar, _ c: Unicode.Scalar, _ d: Unicode.Scalar) -> UInt32 {
+        let value = UInt32(a.value) | UInt32(b.value) << 8 | UInt32(c.value) << 16 | UInt32(d.value) << 24
+        return UInt32(littleEndian: value)
+    }
+}
+
+extension UInt64 {
+    private static let ones: UInt64 = 0x0101_0101_0101_0101
+    private static let highBits: UInt64 = 0x8080_8080_8080_8080
+
+    /// For eight bytes loaded with ``UnsafePointer/loadWord(at:)``: non-zero when one is CR or LF,
+    /// and then the lowest set bit lies in the first such byte (bits above it may be spurious).
+    @inline(__always)
+    var lineBreakBits: UInt64 {
+        let lf = self ^ (Self.ones &* 0x0A)
+        let cr = self ^ (Self.ones &* 0x0D)
+        return ((lf &- Self.ones) & ~lf | (cr &- Self.ones) & ~cr) & Self.highBits
+    }
+
+    /// Where a value starts in a line beginning with these bytes, whose colon ends at byte
+    /// `colonEnd` (the index just after it): there, or one later when a space follows.
+    @inline(__always)
+    func valueStart(_ lineStart: Int, afterColonAt colonEnd: Int) -> Int {
+        lineStart + colonEnd + (self >> (8 * UInt64(colonEnd)) & 0xFF == 0x20 ? 1 : 0)
     }
 }
 

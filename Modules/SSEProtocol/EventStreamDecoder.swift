@@ -1,11 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// An incremental Server-Sent Events parser that follows the WHATWG "Server-sent events"
 /// parsing rules.
 ///
@@ -33,9 +25,9 @@ import Darwin
 /// still commits its `id:` to ``lastEventID``. Go's decoder does dispatch such blocks: set
 /// ``Configuration/dispatchesBlocksWithoutData`` for that behaviour.
 ///
-/// The decoder scans bytes in bulk (`memchr`) and builds one `String` per field value it keeps,
-/// so it costs a few nanoseconds per line. Memory is bounded by
-/// ``Configuration/maximumEventSize``.
+/// The decoder scans bytes in bulk (`memchr`), keeps single-line field values as ranges of its
+/// input instead of copying them, and builds `String`s only in ``next()``; ``nextView(_:)``
+/// builds none. Memory is bounded by ``Configuration/maximumEventSize``.
 public struct EventStreamDecoder: Sendable {
     /// Settings for a decoder.
     public struct Configuration: Sendable, Hashable {
@@ -88,35 +80,37 @@ public struct EventStreamDecoder: Sendable {
     public let configuration: Configuration
 
     /// The stream's last event ID: the `id:` of the newest dispatched block that had one.
-    public var lastEventID: String { committedLastEventID.withBytes { String(decoding: $0, as: UTF8.self) } }
+    public var lastEventID: String {
+        lastEventIDString ?? String(decoding: committedLastEventID.bytes(in: buffer), as: UTF8.self)
+    }
 
     /// How many complete lines (comments and blank lines included) have been read so far.
     ///
     /// A read timeout watches this: every complete line proves the stream is alive.
-    public private(set) var completedLines = 0
+    public internal(set) var completedLines = 0
 
-    private var buffer: [UInt8] = []
-    private var readIndex = 0
-    private var lineEnds = LineEndCache()
-    private var startOfStream = true
-    private var skipsLeadingLF = false
-    private var inputEnded = false
-    private var failed = false
-    private var block: PendingBlock
-    private var blockDispatched = false
-    private var committedLastEventID: ByteField
-    private var eventTypes = CachedString()
+    // The state below is internal so the line scanner (EventStreamDecoder+Lines.swift) can reach it.
+    var buffer = ByteBuffer()
+    var readIndex = 0
+    var carriageReturns = ByteSearch()
+    var startOfStream = true
+    var skipsLeadingLF = false
+    var inputEnded = false
+    var failed = false
+    var block = PendingBlock()
+    var blockDispatched = false
+    var committedLastEventID: FieldBytes
+    var eventTypes = CachedString()
     /// `committedLastEventID` as a `String`, when it has been built since the last change.
-    private var lastEventIDString: String?
+    var lastEventIDString: String?
 
     /// Creates a decoder.
     ///
     /// - Parameter configuration: The decoder's settings.
     public init(configuration: Configuration = Configuration()) {
         self.configuration = configuration
-        self.committedLastEventID = ByteField(configuration.lastEventID.utf8)
+        self.committedLastEventID = FieldBytes(configuration.lastEventID.utf8)
         self.lastEventIDString = configuration.lastEventID
-        self.block = PendingBlock(lastEventID: committedLastEventID)
     }
 
     /// Adds bytes read from the stream.
@@ -125,8 +119,33 @@ public struct EventStreamDecoder: Sendable {
     public mutating func append(_ bytes: some Sequence<UInt8>) {
         precondition(!inputEnded, "EventStreamDecoder.append(_:) called after finish()")
         compact()
-        let copied: Void? = bytes.withContiguousStorageIfAvailable { buffer.append(contentsOf: $0) }
+        let copied: Void? = bytes.withContiguousStorageIfAvailable { buffer.append($0) }
         if copied == nil { buffer.append(contentsOf: bytes) }
+    }
+
+    /// Adds bytes by letting `read` write them straight into the decoder's buffer, which saves
+    /// copying each chunk once more; for reading from a file descriptor or socket.
+    ///
+    /// ```swift
+    /// let count = try decoder.append(upTo: 65_536) { buffer in
+    ///     read(descriptor, buffer.baseAddress, buffer.count)   // handle -1 by throwing
+    /// }
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - maximumCount: The most bytes `read` may write.
+    ///   - read: Receives room for `maximumCount` bytes and returns how many it wrote, from 0
+    ///     up to `maximumCount` (anything else stops the program).
+    /// - Returns: What `read` returned.
+    /// - Throws: What `read` throws; the decoder then keeps none of the bytes.
+    @discardableResult
+    public mutating func append<Failure: Error>(
+        upTo maximumCount: Int,
+        from read: (UnsafeMutableRawBufferPointer) throws(Failure) -> Int
+    ) throws(Failure) -> Int {
+        precondition(!inputEnded, "EventStreamDecoder.append(upTo:from:) called after finish()")
+        compact()
+        return try buffer.append(upTo: maximumCount, from: read)
     }
 
     /// Marks the end of input; drain ``next()`` afterwards to learn whether it was clean.
@@ -145,10 +164,7 @@ public struct EventStreamDecoder: Sendable {
         switch try advance() {
         case nil: return nil
         case .event: return .event(makeMessageEvent())
-        case .comment(let range):
-            return .comment(buffer.withUnsafeBufferPointer {
-                String(decoding: $0.span(from: range.lowerBound, to: range.upperBound), as: UTF8.self)
-            })
+        case .comment(let start, let end): return .comment(String(decoding: buffer.bytes(from: start, to: end), as: UTF8.self))
         case .retry(let retry): return .retry(retry)
         }
     }
@@ -164,19 +180,15 @@ public struct EventStreamDecoder: Sendable {
         case nil:
             return false
         case .event:
-            block.data.withBytes { data in
-                block.eventType.withBytes { type in
-                    block.id.withBytes { id in
-                        committedLastEventID.withBytes { lastEventID in
-                            body(.event(EventView(
-                                id: id, event: type, data: data, lastEventID: lastEventID, retry: block.retry
-                            )))
-                        }
-                    }
-                }
-            }
-        case .comment(let range):
-            buffer.withUnsafeBufferPointer { body(.comment($0.span(from: range.lowerBound, to: range.upperBound))) }
+            body(.event(EventView(
+                id: block.hasID ? block.id.bytes(in: buffer) : UnsafeBufferPointer(start: nil, count: 0),
+                event: block.eventType.bytes(in: buffer),
+                data: block.data.bytes(in: buffer),
+                lastEventID: committedLastEventID.bytes(in: buffer),
+                retry: block.retry
+            )))
+        case .comment(let start, let end):
+            body(.comment(buffer.bytes(from: start, to: end)))
         case .retry(let retry):
             body(.retry(retry))
         }
@@ -196,184 +208,12 @@ public struct EventStreamDecoder: Sendable {
         return outputs
     }
 
-    // MARK: - Lines
-
-    /// What ``advance()`` found; an event's fields wait in `block` until the next call.
-    private enum Found {
-        case event
-        case comment(Range<Int>)
-        case retry(Duration)
-    }
-
-    /// Reads lines until one produces something, or until the available input runs out.
-    private mutating func advance() throws(EventStreamError) -> Found? {
-        if blockDispatched {
-            block.reset()
-            blockDispatched = false
-        }
-        let storage = buffer
-        return try storage.withUnsafeBufferPointer { bytes throws(EventStreamError) -> Found? in
-            while !failed {
-                if startOfStream, !skipByteOrderMark() { return nil }
-                if skipsLeadingLF {
-                    guard readIndex < bytes.count else { break }
-                    if bytes[readIndex] == .lf { readIndex += 1 }
-                    skipsLeadingLF = false
-                }
-                guard let (end, next) = nextLineEnd(in: bytes) else { break }
-                let lineStart = readIndex
-                readIndex = next
-                completedLines += 1
-                if let found = try processLine(bytes.span(from: lineStart, to: end), at: lineStart) { return found }
-            }
-            return try endOfAvailableInput()
-        }
-    }
-
-    /// Drops a UTF-8 BOM at the very start; returns `false` while too few bytes have arrived to tell.
-    private mutating func skipByteOrderMark() -> Bool {
-        let bom: [UInt8] = [0xEF, 0xBB, 0xBF]
-        let available = buffer.count - readIndex
-        let compared = min(available, 3)
-        for offset in 0..<compared where buffer[readIndex + offset] != bom[offset] {
-            startOfStream = false
-            return true
-        }
-        if compared == 3 {
-            readIndex += 3
-            startOfStream = false
-            return true
-        }
-        if inputEnded { startOfStream = false }
-        return !startOfStream
-    }
-
-    /// Finds the end of the line starting at `readIndex`, and where the line after it starts.
-    private mutating func nextLineEnd(in bytes: UnsafeBufferPointer<UInt8>) -> (end: Int, next: Int)? {
-        let start = readIndex
-        let count = bytes.count
-        let lf = lineEnds.lf.position(of: .lf, from: start, in: bytes)
-        if let cr = lineEnds.cr.position(of: .cr, from: start, in: bytes), cr < lf ?? count {
-            if cr + 1 < count { return (cr, bytes[cr + 1] == .lf ? cr + 2 : cr + 1) }
-            skipsLeadingLF = true
-            return (cr, cr + 1)
-        }
-        if let lf { return (lf, lf + 1) }
-        return nil
-    }
-
-    /// Decides what happens when no complete line is left: wait for more, or end the stream.
-    private mutating func endOfAvailableInput() throws(EventStreamError) -> Found? {
-        if failed { return nil }
-        let pendingLine = buffer.count - readIndex
-        if pendingLine + block.data.count > configuration.maximumEventSize {
-            fail()
-            throw .eventTooLarge(limit: configuration.maximumEventSize)
-        }
-        guard inputEnded else { return nil }
-        let partial = pendingLine > 0 || block.hasFields
-        fail()
-        if partial { throw .unexpectedEnd }
-        return nil
-    }
-
-    private mutating func fail() {
-        failed = true
-        buffer = []
-        readIndex = 0
-        lineEnds = LineEndCache()
-        block.reset()
-    }
-
-    /// Moves unread bytes to the front once the read part dominates, keeping capacity.
-    private mutating func compact() {
-        guard readIndex > 0 else { return }
-        if readIndex == buffer.count {
-            buffer.removeAll(keepingCapacity: true)
-        } else if readIndex >= buffer.count / 2 {
-            buffer.removeSubrange(0..<readIndex)
-        } else {
-            return
-        }
-        lineEnds.shift(by: readIndex)
-        readIndex = 0
-    }
-
-    // MARK: - Fields
-
-    private mutating func processLine(
-        _ line: UnsafeBufferPointer<UInt8>,
-        at offset: Int
-    ) throws(EventStreamError) -> Found? {
-        if line.isEmpty { return dispatch() }
-        if line[0] == .colon {
-            guard configuration.reportsComments else { return nil }
-            return .comment(offset + 1..<offset + line.count)
-        }
-        block.hasFields = true
-        let colon = line.firstIndex(ofByte: .colon)
-        let name = line.span(from: 0, to: colon ?? line.count)
-        var valueStart = colon.map { $0 + 1 } ?? line.count
-        if valueStart < line.count, line[valueStart] == .space { valueStart += 1 }
-        return try processField(name: FieldName(name), value: line.span(from: valueStart, to: line.count))
-    }
-
-    private mutating func processField(
-        name: FieldName?,
-        value: UnsafeBufferPointer<UInt8>
-    ) throws(EventStreamError) -> Found? {
-        switch name {
-        case .data:
-            guard block.data.count + value.count + 1 <= configuration.maximumEventSize else {
-                fail()
-                throw .eventTooLarge(limit: configuration.maximumEventSize)
-            }
-            block.data.append(value)
-            block.data.append(.lf)
-        case .event:
-            block.eventType.set(to: value)
-        case .id:
-            guard value.firstIndex(ofByte: 0) == nil else { return nil }
-            block.id.set(to: value)
-            block.hasID = true
-            block.lastEventID.set(to: value)
-            block.lastEventIDChanged = true
-        case .retry:
-            guard let milliseconds = Int64(asciiDigits: value) else { return nil }
-            let retry = Duration.milliseconds(milliseconds)
-            block.retry = retry
-            return .retry(retry)
-        case nil:
-            break
-        }
-        return nil
-    }
-
-    /// Commits the last event ID and reports an event unless the block had no data.
-    private mutating func dispatch() -> Found? {
-        if block.lastEventIDChanged {
-            committedLastEventID.set(to: block.lastEventID)
-            block.lastEventIDChanged = false
-            lastEventIDString = nil
-        }
-        if block.data.isEmpty {
-            guard configuration.dispatchesBlocksWithoutData, block.hasFields else {
-                block.reset()
-                return nil
-            }
-        } else {
-            block.data.removeLast()
-        }
-        blockDispatched = true
-        return .event
-    }
-
     /// Builds the `MessageEvent` for the block just dispatched.
     private mutating func makeMessageEvent() -> MessageEvent {
-        let lastEventID = lastEventIDString ?? committedLastEventID.withBytes { String(decoding: $0, as: UTF8.self) }
+        let lastEventID = lastEventIDString ?? String(decoding: committedLastEventID.bytes(in: buffer), as: UTF8.self)
         lastEventIDString = lastEventID
-        let type = block.eventType.withBytes { eventTypes.string(for: $0) }
-        let data = block.data.withBytes { String(decoding: $0, as: UTF8.self) }
+        let type = eventTypes.string(for: block.eventType.bytes(in: buffer))
+        let data = String(decoding: block.data.bytes(in: buffer), as: UTF8.self)
         return MessageEvent(
             id: block.hasID ? lastEventID : "", event: type, data: data,
             lastEventID: lastEventID, retry: block.retry

@@ -1,5 +1,6 @@
 import ArgumentParser
 import SSEProtocol
+import SSEToolSupport
 
 /// `sse decode`: prints each event of an SSE byte stream as one JSON line, as soon as it is read.
 struct DecodeCommand: ParsableCommand {
@@ -26,12 +27,15 @@ struct DecodeCommand: ParsableCommand {
     @Option(help: "The largest event accepted, in bytes.")
     var maxEventSize = EventStreamDecoder.Configuration().maximumEventSize
 
+    /// The most bytes read from the input at a time.
+    static let chunkSize = 1 << 16
+
     func validate() throws {
         guard maxEventSize > 0 else { throw ValidationError("--max-event-size must be positive") }
     }
 
     func run() throws {
-        var reader = try ChunkReader(path: file)
+        let reader = try ChunkReader(path: file)
         var decoder = EventStreamDecoder(configuration: .init(
             maximumEventSize: maxEventSize,
             reportsComments: comments && !count
@@ -39,7 +43,8 @@ struct DecodeCommand: ParsableCommand {
         var output = OutputBuffer()
         var events = 0
         do {
-            while try reader.nextChunk({ decoder.append($0) }) {
+            // The reader writes straight into the decoder's buffer: no copy of the chunk.
+            while try decoder.append(upTo: Self.chunkSize, from: { try reader.readChunk(into: $0) }) > 0 {
                 if count {
                     while try decoder.nextView({ if case .event = $0 { events += 1 } }) {}
                 } else {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import SSEProtocol
+import SSEToolSupport
 
 /// `sse encode`: turns JSON lines (as `sse decode` prints them) into the SSE wire format.
 struct EncodeCommand: ParsableCommand {

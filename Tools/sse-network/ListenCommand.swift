@@ -1,4 +1,5 @@
 import ArgumentParser
+import SSEToolSupport
 import Foundation
 import SSEClient
 import SSEProtocol

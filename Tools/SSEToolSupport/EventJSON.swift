@@ -8,9 +8,9 @@ import SSEProtocol
 ///   had no `event:` field; `id` is the stream's last event ID, `""` when none).
 /// - A retry field: `{"retry":MILLISECONDS}`.
 /// - A comment: `{"comment":TEXT}`.
-enum EventJSON {
+package enum EventJSON {
     /// Appends the JSON line for one decoder output.
-    static func append(_ output: EventStreamDecoder.Output, to buffer: inout OutputBuffer) {
+    package static func append(_ output: EventStreamDecoder.Output, to buffer: inout OutputBuffer) {
         switch output {
         case .event(let event):
             buffer.append(#"{"id":"#)
@@ -31,7 +31,7 @@ enum EventJSON {
     }
 
     /// Appends `text` as a JSON string literal; non-ASCII characters are written as UTF-8.
-    static func appendString(_ text: String, to buffer: inout OutputBuffer) {
+    package static func appendString(_ text: String, to buffer: inout OutputBuffer) {
         buffer.append(UInt8(ascii: "\""))
         for byte in text.utf8 {
             switch byte {
@@ -59,7 +59,7 @@ enum EventJSON {
     }
 
     /// What an input line asks for.
-    enum Item {
+    package enum Item {
         case event(MessageEvent, retry: Duration?)
         case comment(String)
         case retry(Duration)
@@ -68,7 +68,7 @@ enum EventJSON {
     /// Parses one input line.
     ///
     /// - Throws: A ``ToolError`` saying what is wrong with the line.
-    static func parse(_ line: Substring) throws -> Item {
+    package static func parse(_ line: Substring) throws -> Item {
         let decoded: Line
         do {
             decoded = try JSONDecoder().decode(Line.self, from: Data(line.utf8))

@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import SSEProtocol
+import SSEToolSupport
 
 /// Prints the events `sse listen` receives: JSON lines as `sse decode` prints them, or colored
 /// blocks for a person at a terminal.

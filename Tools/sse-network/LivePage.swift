@@ -1,4 +1,5 @@
 import Foundation
+import SSEToolSupport
 import SSETransport
 
 /// The page `sse serve` answers `GET /` with: it opens an `EventSource` on the channel and

@@ -5,29 +5,29 @@ import Darwin
 #endif
 
 /// Collects output bytes and writes them to a file descriptor in as few system calls as possible.
-struct OutputBuffer {
+package struct OutputBuffer {
     private let descriptor: Int32
-    private(set) var bytes: [UInt8] = []
+    package private(set) var bytes: [UInt8] = []
 
-    init(descriptor: Int32 = STDOUT_FILENO) {
+    package init(descriptor: Int32 = STDOUT_FILENO) {
         self.descriptor = descriptor
         bytes.reserveCapacity(1 << 16)
     }
 
-    mutating func append(_ text: String) {
+    package mutating func append(_ text: String) {
         bytes.append(contentsOf: text.utf8)
     }
 
-    mutating func append(_ byte: UInt8) {
+    package mutating func append(_ byte: UInt8) {
         bytes.append(byte)
     }
 
-    mutating func append(contentsOf other: [UInt8]) {
+    package mutating func append(contentsOf other: [UInt8]) {
         bytes.append(contentsOf: other)
     }
 
     /// Writes everything collected so far.
-    mutating func flush() {
+    package mutating func flush() {
         bytes.withUnsafeBytes { raw in
             var offset = 0
             while offset < raw.count {
@@ -44,21 +44,20 @@ struct OutputBuffer {
 }
 
 /// Writes one line to standard error.
-func printError(_ message: String) {
+package func printError(_ message: String) {
     var output = OutputBuffer(descriptor: STDERR_FILENO)
     output.append("sse: \(message)\n")
     output.flush()
 }
 
 /// Reads a file, or standard input when no path is given, in chunks as the bytes arrive.
-struct ChunkReader {
+package struct ChunkReader {
     private let descriptor: Int32
-    private var chunk = [UInt8](repeating: 0, count: 1 << 16)
 
     /// Opens `path`, or standard input when it is `nil` or `-`.
     ///
     /// - Throws: A ``ToolError`` naming the file when it cannot be opened.
-    init(path: String?) throws {
+    package init(path: String?) throws {
         guard let path, path != "-" else {
             descriptor = STDIN_FILENO
             return
@@ -69,30 +68,24 @@ struct ChunkReader {
         }
     }
 
-    /// Reads the next chunk and hands it to `body`; returns `false` at the end of input.
+    /// Reads the next bytes into `buffer`, waiting until some arrive.
     ///
-    /// - Throws: A ``ToolError`` on a read error, or what `body` throws.
-    mutating func nextChunk(_ body: (ArraySlice<UInt8>) throws -> Void) throws -> Bool {
-        let descriptor = descriptor
-        let count = chunk.withUnsafeMutableBytes { raw -> Int in
-            while true {
-                let count = read(descriptor, raw.baseAddress!, raw.count)
-                if count < 0, errno == EINTR { continue }
-                return count
-            }
+    /// - Returns: How many bytes were read; 0 at the end of input.
+    /// - Throws: A ``ToolError`` on a read error.
+    package func readChunk(into buffer: UnsafeMutableRawBufferPointer) throws(ToolError) -> Int {
+        while true {
+            let count = read(descriptor, buffer.baseAddress, buffer.count)
+            if count >= 0 { return count }
+            if errno != EINTR { throw ToolError("read failed: \(String(cString: strerror(errno)))") }
         }
-        if count < 0 { throw ToolError("read failed: \(String(cString: strerror(errno)))") }
-        guard count > 0 else { return false }
-        try body(chunk[..<count])
-        return true
     }
 }
 
 /// A failure the tool reports as one line on standard error before exiting non-zero.
-struct ToolError: Error, CustomStringConvertible {
-    let description: String
+package struct ToolError: Error, CustomStringConvertible {
+    package let description: String
 
-    init(_ description: String) {
+    package init(_ description: String) {
         self.description = description
     }
 }

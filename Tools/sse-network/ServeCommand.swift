@@ -1,4 +1,5 @@
 import ArgumentParser
+import SSEToolSupport
 import Logging
 import SSELogging
 import SSEProtocol

@@ -1,4 +1,5 @@
 import SSEProtocol
+import SSEToolSupport
 import SSEServer
 import SSETransport
 
