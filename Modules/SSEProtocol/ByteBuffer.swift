@@ -8,7 +8,8 @@ final class ByteStorage: @unchecked Sendable {
 
     init(capacity: Int) {
         self.capacity = Swift.max(capacity, 16)
-        base = .allocate(capacity: self.capacity)
+        base = UnsafeMutableRawPointer.allocate(byteCount: self.capacity, alignment: 64)
+            .bindMemory(to: UInt8.self, capacity: self.capacity)
     }
 
     deinit {

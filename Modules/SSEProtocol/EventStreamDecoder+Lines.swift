@@ -28,9 +28,9 @@ extension EventStreamDecoder {
 
     /// The inner loop: finds each line end and acts on the line, keeping its position in locals.
     ///
-    /// The start of a line is searched for CR and LF eight bytes at a time, which finds the end
-    /// of most lines without a call; longer lines go to `memchr`. The first eight bytes, already
-    /// loaded, also identify the usual field names with one comparison each.
+    /// The start of a line is searched for CR and LF eight bytes at a time (``LineBreakWord``),
+    /// which finds the end of most lines without a call; longer lines go to `memchr`. The line's
+    /// first eight bytes identify the usual field names with one comparison each.
     private mutating func scanLines() throws(EventStreamError) -> Found? {
         let base = buffer.base
         let count = buffer.count
@@ -40,43 +40,34 @@ extension EventStreamDecoder {
             if base[index] == .lf { index += 1 }
             skipsLeadingLF = false
         }
+        var breaks = LineBreakWord()
         // Long lines tend to follow long lines; those go straight to `memchr`.
         var previousLineWasLong = false
+        var lines = 0
+        defer { completedLines += lines }
         while true {
             let start = index
             var end: Int
-            var word: UInt64 = 0
-            if start + 8 <= count {
-                word = base.loadWord(at: start)
-            }
-            if word != 0, !previousLineWasLong {
-                let near = nearLineEnd(from: start, firstWord: word, in: base, count: count)
-                if near.found {
-                    end = near.offset
-                } else if let found = farLineEnd(from: near.offset, in: base, count: count) {
-                    end = found
-                } else {
-                    readIndex = start
-                    return nil
-                }
-            } else if let found = farLineEnd(from: start, in: base, count: count) {
+            let near = previousLineWasLong ? (found: false, offset: start) : breaks.find(from: start, in: base, count: count)
+            if near.found {
+                end = near.offset
+            } else if let found = farLineEnd(from: near.offset, in: base, count: count) {
                 end = found
             } else {
                 readIndex = start
                 return nil
             }
-            previousLineWasLong = end - start >= Self.nearLineLength
+            // Indices stay below `count`, so the arithmetic below cannot overflow.
+            previousLineWasLong = end &- start >= LineBreakWord.searchLength
+            index = end &+ 1
             if base[end] == .cr {
-                if end + 1 < count {
-                    index = base[end + 1] == .lf ? end + 2 : end + 1
+                if index < count {
+                    if base[index] == .lf { index &+= 1 }
                 } else {
-                    index = end + 1
                     skipsLeadingLF = true
                 }
-            } else {
-                index = end + 1
             }
-            completedLines += 1
+            lines &+= 1
 
             if end == start {
                 if let found = dispatch() {
@@ -88,10 +79,11 @@ extension EventStreamDecoder {
             if base[start] == .colon {
                 guard configuration.reportsComments else { continue }
                 readIndex = index
-                return .comment(start: start + 1, end: end)
+                return .comment(start: start &+ 1, end: end)
             }
             block.hasFields = true
-            // `word` is zero when fewer than 8 bytes were left; no field name matches it then.
+            // Zero when fewer than 8 bytes are left; no field name matches it then.
+            let word = start &+ 8 <= count ? base.loadWord(at: start) : 0
             if word & 0xFF_FFFF_FFFF == 0x3A_6174_6164 {  // "data:"
                 try appendData(from: word.valueStart(start, afterColonAt: 5), to: end, in: base)
             } else if word & 0xFF_FFFF == 0x3A_6469 {  // "id:"
@@ -105,34 +97,9 @@ extension EventStreamDecoder {
         }
     }
 
-    /// How far lines are searched eight bytes at a time before `memchr` takes over.
-    static let nearLineLength = 48
-
-    /// Looks for the first CR or LF in the first ``nearLineLength`` bytes from `start`, eight at
-    /// a time while eight bytes are left in the buffer; `firstWord` holds the first eight.
-    ///
-    /// - Returns: Where the CR or LF is, or how far the search got without finding one.
-    @inline(__always)
-    private func nearLineEnd(
-        from start: Int,
-        firstWord: UInt64,
-        in base: UnsafePointer<UInt8>,
-        count: Int
-    ) -> (found: Bool, offset: Int) {
-        var bits = firstWord.lineBreakBits
-        var offset = start
-        let last = min(start + Self.nearLineLength, count) - 8
-        while bits == 0 {
-            offset += 8
-            guard offset <= last else { return (false, offset) }
-            bits = base.loadWord(at: offset).lineBreakBits
-        }
-        return (true, offset + bits.trailingZeroBitCount >> 3)
-    }
-
     /// Finds the first CR or LF at or after `start` with `memchr`, remembering where the next CR
     /// is so a stream with LF line ends is searched for CR only once.
-    @inline(__always)
+    @inline(never)
     private mutating func farLineEnd(from start: Int, in base: UnsafePointer<UInt8>, count: Int) -> Int? {
         let lf = memchr(base + start, Int32(UInt8.lf), count - start)
             .map { UnsafeRawPointer($0).assumingMemoryBound(to: UInt8.self) - base }
@@ -163,6 +130,7 @@ extension EventStreamDecoder {
 
     /// Acts on a field line the fast comparisons did not recognise: `retry`, a line without a
     /// colon, a name followed by something else, or a line near the end of the buffer.
+    @inline(never)
     private mutating func field(
         from start: Int,
         to end: Int,
@@ -202,7 +170,7 @@ extension EventStreamDecoder {
 
     @inline(__always)
     private mutating func appendData(from start: Int, to end: Int, in base: UnsafePointer<UInt8>) throws(EventStreamError) {
-        let size = block.dataSize + (end - start) + 1
+        let size = block.dataSize &+ (end &- start) &+ 1
         guard size <= configuration.maximumEventSize else {
             fail()
             throw .eventTooLarge(limit: configuration.maximumEventSize)
@@ -211,9 +179,15 @@ extension EventStreamDecoder {
         if block.dataLines == 0 {
             block.data.refer(from: start, to: end)
         } else {
-            block.data.appendLine(UnsafeBufferPointer(start: base + start, count: end - start), input: buffer)
+            joinDataLine(UnsafeBufferPointer(start: base + start, count: end &- start))
         }
-        block.dataLines += 1
+        block.dataLines &+= 1
+    }
+
+    /// Appends a second or later `data:` line, which copies the data out of the input.
+    @inline(__always)
+    private mutating func joinDataLine(_ line: UnsafeBufferPointer<UInt8>) {
+        block.data.appendLine(line, input: buffer)
     }
 
     /// Takes an `id:` value, unless it contains NUL (such a value is ignored).
@@ -222,7 +196,7 @@ extension EventStreamDecoder {
         var index = start
         while index < end {
             if base[index] == 0 { return }
-            index += 1
+            index &+= 1
         }
         block.id.refer(from: start, to: end)
         block.hasID = true

@@ -181,24 +181,62 @@ extension UInt32 {
     }
 }
 
-extension UInt64 {
-    private static let ones: UInt64 = 0x0101_0101_0101_0101
-    private static let highBits: UInt64 = 0x8080_8080_8080_8080
+/// The CR and LF bytes among eight bytes of the input, kept between lines so short lines share
+/// one load; the decoder finds most line ends with it, without calling `memchr`.
+struct LineBreakWord {
+    /// How far a line is searched this way before `memchr` takes over.
+    static let searchLength = 48
 
-    /// For eight bytes loaded with ``UnsafePointer/loadWord(at:)``: non-zero when one is CR or LF,
-    /// and then the lowest set bit lies in the first such byte (bits above it may be spurious).
+    /// Where the eight bytes start; far below any position while none are loaded.
+    private var start = Int.min / 2
+    /// One high bit per CR or LF byte among them.
+    private var bits: UInt64 = 0
+
+    /// Looks for the first CR or LF at or after `position` (which never goes back between calls)
+    /// within the next ``searchLength`` bytes, eight at a time while eight remain in the buffer.
+    ///
+    /// - Returns: Where the CR or LF is, or else where the search stopped without finding one.
+    @inline(__always)
+    mutating func find(from position: Int, in base: UnsafePointer<UInt8>, count: Int) -> (found: Bool, offset: Int) {
+        if position >= start &+ 8 {
+            guard position &+ 8 <= count else { return (false, position) }
+            start = position
+            bits = base.loadWord(at: position).lineBreakBits
+        } else {
+            bits &= ~0 &<< (8 &* UInt64(truncatingIfNeeded: position &- start))
+        }
+        let last = min(position &+ Self.searchLength, count) &- 8
+        while bits == 0 {
+            let next = start &+ 8
+            guard next <= last else { return (false, next) }
+            start = next
+            bits = base.loadWord(at: next).lineBreakBits
+        }
+        return (true, start &+ bits.trailingZeroBitCount &>> 3)
+    }
+}
+
+extension UInt64 {
+    private static let low7Bits: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+
+    /// For eight bytes loaded with ``UnsafePointer/loadWord(at:)``: the high bit of each byte
+    /// that is CR or LF, and no other bit.
     @inline(__always)
     var lineBreakBits: UInt64 {
-        let lf = self ^ (Self.ones &* 0x0A)
-        let cr = self ^ (Self.ones &* 0x0D)
-        return ((lf &- Self.ones) & ~lf | (cr &- Self.ones) & ~cr) & Self.highBits
+        let lf = self ^ 0x0A0A_0A0A_0A0A_0A0A
+        let cr = self ^ 0x0D0D_0D0D_0D0D_0D0D
+        // A byte of `x` is zero exactly when adding 0x7F to its low seven bits leaves bit 7
+        // clear and its own bit 7 is clear; no carry crosses into the next byte.
+        let lfZero = ~((lf & Self.low7Bits) &+ Self.low7Bits | lf)
+        let crZero = ~((cr & Self.low7Bits) &+ Self.low7Bits | cr)
+        return (lfZero | crZero) & 0x8080_8080_8080_8080
     }
 
     /// Where a value starts in a line beginning with these bytes, whose colon ends at byte
     /// `colonEnd` (the index just after it): there, or one later when a space follows.
     @inline(__always)
     func valueStart(_ lineStart: Int, afterColonAt colonEnd: Int) -> Int {
-        lineStart + colonEnd + (self >> (8 * UInt64(colonEnd)) & 0xFF == 0x20 ? 1 : 0)
+        lineStart &+ colonEnd &+ (self &>> (8 &* UInt64(colonEnd)) & 0xFF == 0x20 ? 1 : 0)
     }
 }
 
