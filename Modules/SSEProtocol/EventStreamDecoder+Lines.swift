@@ -22,8 +22,19 @@ extension EventStreamDecoder {
             blockDispatched = false
         }
         if startOfStream, !skipByteOrderMark() { return nil }
-        if !failed, let found = try scanLines() { return found }
+        if !failed, let found = try scanLines(returningFirst: true, delivering: { _ in }) { return found }
         return try endOfAvailableInput()
+    }
+
+    /// Hands every output the available input holds to `body`, staying in the inner loop.
+    mutating func deliverAll(to body: (OutputView) -> Void) throws(EventStreamError) {
+        if blockDispatched {
+            block.reset()
+            blockDispatched = false
+        }
+        if startOfStream, !skipByteOrderMark() { return }
+        if !failed { _ = try scanLines(returningFirst: false, delivering: body) }
+        _ = try endOfAvailableInput()
     }
 
     /// The inner loop: finds each line end and acts on the line, keeping its position in locals.
@@ -31,7 +42,16 @@ extension EventStreamDecoder {
     /// The start of a line is searched for CR and LF eight bytes at a time (``LineBreakWord``),
     /// which finds the end of most lines without a call; longer lines go to `memchr`. The line's
     /// first eight bytes identify the usual field names with one comparison each.
-    private mutating func scanLines() throws(EventStreamError) -> Found? {
+    ///
+    /// - Parameters:
+    ///   - returningFirst: Whether the loop returns the first output it finds; otherwise it
+    ///     hands each output to `body` and returns `nil` once the available input is used up.
+    ///   - body: Receives the outputs when `returningFirst` is `false`.
+    @inline(__always)
+    private mutating func scanLines(
+        returningFirst: Bool,
+        delivering body: (OutputView) -> Void
+    ) throws(EventStreamError) -> Found? {
         let base = buffer.base
         let count = buffer.count
         var index = readIndex
@@ -70,14 +90,22 @@ extension EventStreamDecoder {
             lines &+= 1
 
             if end == start {
-                if let found = dispatch() {
-                    readIndex = index
-                    return found
+                guard let found = dispatch() else { continue }
+                if !returningFirst {
+                    body(.event(dispatchedEventView()))
+                    block.reset()
+                    blockDispatched = false
+                    continue
                 }
-                continue
+                readIndex = index
+                return found
             }
             if base[start] == .colon {
                 guard configuration.reportsComments else { continue }
+                if !returningFirst {
+                    body(.comment(buffer.bytes(from: start &+ 1, to: end)))
+                    continue
+                }
                 readIndex = index
                 return .comment(start: start &+ 1, end: end)
             }
@@ -91,6 +119,10 @@ extension EventStreamDecoder {
             } else if word & 0xFFFF_FFFF_FFFF == 0x3A74_6E65_7665 {  // "event:"
                 block.eventType.refer(from: word.valueStart(start, afterColonAt: 6), to: end)
             } else if let retry = try field(from: start, to: end, in: base) {
+                if !returningFirst, case .retry(let duration) = retry {
+                    body(.retry(duration))
+                    continue
+                }
                 readIndex = index
                 return retry
             }

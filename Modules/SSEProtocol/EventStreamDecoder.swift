@@ -180,19 +180,26 @@ public struct EventStreamDecoder: Sendable {
         case nil:
             return false
         case .event:
-            body(.event(EventView(
-                id: block.hasID ? block.id.bytes(in: buffer) : UnsafeBufferPointer(start: nil, count: 0),
-                event: block.eventType.bytes(in: buffer),
-                data: block.data.bytes(in: buffer),
-                lastEventID: committedLastEventID.bytes(in: buffer),
-                retry: block.retry
-            )))
+            body(.event(dispatchedEventView()))
         case .comment(let start, let end):
             body(.comment(buffer.bytes(from: start, to: end)))
         case .retry(let retry):
             body(.retry(retry))
         }
         return true
+    }
+
+    /// Hands every output the input appended so far holds to `body`, in order, as repeated
+    /// ``nextView(_:)`` calls would, and returns when more input is needed (or, after
+    /// ``finish()``, at the end of the stream).
+    ///
+    /// The decoder stays in its inner loop from one event to the next, so this is the fastest
+    /// way to read a stream.
+    ///
+    /// - Parameter body: Receives each output; the buffers it sees are valid only during the call.
+    /// - Throws: As ``next()`` does; outputs before the failure have been handed to `body`.
+    public mutating func forEachAvailableView(_ body: (OutputView) -> Void) throws(EventStreamError) {
+        try deliverAll(to: body)
     }
 
     /// Decodes a whole stream at once.
@@ -206,6 +213,17 @@ public struct EventStreamDecoder: Sendable {
         var outputs: [Output] = []
         while let output = try next() { outputs.append(output) }
         return outputs
+    }
+
+    /// The block just dispatched, as borrowed bytes.
+    func dispatchedEventView() -> EventView {
+        EventView(
+            id: block.hasID ? block.id.bytes(in: buffer) : UnsafeBufferPointer(start: nil, count: 0),
+            event: block.eventType.bytes(in: buffer),
+            data: block.data.bytes(in: buffer),
+            lastEventID: committedLastEventID.bytes(in: buffer),
+            retry: block.retry
+        )
     }
 
     /// Builds the `MessageEvent` for the block just dispatched.

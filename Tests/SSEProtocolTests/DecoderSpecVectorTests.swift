@@ -103,10 +103,13 @@ struct DecoderSpecVectorTests {
     }
 }
 
-@Suite("EventStreamDecoder.nextView borrows the same results without building strings")
+@Suite("EventStreamDecoder.nextView and forEachAvailableView borrow the same results without building strings")
 struct DecoderViewTests {
-    @Test("views carry the same fields as next() for every vector and chunking", arguments: specVectors)
-    func viewsMatchOutputs(vector: SpecVector) {
+    @Test(
+        "views carry the same fields as next() for every vector and chunking, one at a time or all available",
+        arguments: specVectors, [false, true]
+    )
+    func viewsMatchOutputs(vector: SpecVector, allAvailable: Bool) {
         for chunks in chunkings(of: vector.input) {
             var decoder = EventStreamDecoder(configuration: .init(reportsComments: true))
             var outputs: [EventStreamDecoder.Output] = []
@@ -122,14 +125,21 @@ struct DecoderViewTests {
                 case .retry(let retry): outputs.append(.retry(retry))
                 }
             }
+            func drain() throws(EventStreamError) {
+                if allAvailable {
+                    try decoder.forEachAvailableView(collect)
+                } else {
+                    while try decoder.nextView(collect) {}
+                }
+            }
             var error: EventStreamError?
             do {
                 for chunk in chunks {
                     decoder.append(chunk)
-                    while try decoder.nextView(collect) {}
+                    try drain()
                 }
                 decoder.finish()
-                while try decoder.nextView(collect) {}
+                try drain()
             } catch let caught {
                 error = caught
             }

@@ -46,7 +46,7 @@ struct DecodeCommand: ParsableCommand {
             // The reader writes straight into the decoder's buffer: no copy of the chunk.
             while try decoder.append(upTo: Self.chunkSize, from: { try reader.readChunk(into: $0) }) > 0 {
                 if count {
-                    while try decoder.nextView({ if case .event = $0 { events += 1 } }) {}
+                    try decoder.forEachAvailableView { if case .event = $0 { events += 1 } }
                 } else {
                     while let item = try decoder.next() { EventJSON.append(item, to: &output) }
                     output.flush()
