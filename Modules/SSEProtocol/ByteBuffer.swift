@@ -52,6 +52,14 @@ struct ByteBuffer: Sendable {
         count += bytes.count
     }
 
+    /// Appends an LF and then `line`, reserving room once.
+    mutating func appendLine(_ line: UnsafeBufferPointer<UInt8>) {
+        reserve(1 &+ line.count)
+        storage.base[count] = 0x0A
+        if let source = line.baseAddress { (storage.base + (count &+ 1)).update(from: source, count: line.count) }
+        count &+= 1 &+ line.count
+    }
+
     mutating func append(_ byte: UInt8) {
         reserve(1)
         storage.base[count] = byte

@@ -211,15 +211,9 @@ extension EventStreamDecoder {
         if block.dataLines == 0 {
             block.data.refer(from: start, to: end)
         } else {
-            joinDataLine(UnsafeBufferPointer(start: base + start, count: end &- start))
+            block.data.appendLine(UnsafeBufferPointer(start: base + start, count: end &- start), inputBase: base)
         }
         block.dataLines &+= 1
-    }
-
-    /// Appends a second or later `data:` line, which copies the data out of the input.
-    @inline(__always)
-    private mutating func joinDataLine(_ line: UnsafeBufferPointer<UInt8>) {
-        block.data.appendLine(line, input: buffer)
     }
 
     /// Takes an `id:` value, unless it contains NUL (such a value is ignored).

@@ -60,11 +60,16 @@ struct FieldBytes: Sendable {
         isOwned = true
     }
 
-    /// Appends an LF and then `line` (the way `data:` lines join), copying the value first.
-    mutating func appendLine(_ line: UnsafeBufferPointer<UInt8>, input: ByteBuffer) {
-        keep(from: input)
-        owned.append(.lf)
-        owned.append(line)
+    /// Appends an LF and then `line` (the way `data:` lines join), copying the value out of the
+    /// input first; `inputBase` is the first byte of the input the value may refer to.
+    mutating func appendLine(_ line: UnsafeBufferPointer<UInt8>, inputBase: UnsafePointer<UInt8>) {
+        if !isOwned {
+            owned.removeAll()
+            owned.append(UnsafeBufferPointer(start: inputBase + start, count: end &- start))
+            start = 0
+            isOwned = true
+        }
+        owned.appendLine(line)
         end = owned.count
     }
 
