@@ -186,15 +186,16 @@ extension UInt32 {
     }
 }
 
-/// The CR and LF bytes among eight bytes of the input, kept between lines so short lines share
-/// one load; the decoder finds most line ends with it, without calling `memchr`.
+/// Eight bytes of the input and which of them may be line breaks, kept between lines so short
+/// lines share one load; the decoder finds most line ends with it, without calling `memchr`.
 struct LineBreakWord {
     /// How far a line is searched this way before `memchr` takes over.
     static let searchLength = 48
 
     /// Where the eight bytes start; far below any position while none are loaded.
     private var start = Int.min / 2
-    /// One high bit per CR or LF byte among them.
+    /// One high bit per byte that may be CR or LF (every byte below 0x0E has one; see
+    /// ``Swift/UInt64/controlByteBits``), cleared as the bytes are passed.
     private var bits: UInt64 = 0
 
     /// Looks for the first CR or LF at or after `position` (which never goes back between calls)
@@ -206,35 +207,32 @@ struct LineBreakWord {
         if position >= start &+ 8 {
             guard position &+ 8 <= count else { return (false, position) }
             start = position
-            bits = base.loadWord(at: position).lineBreakBits
+            bits = base.loadWord(at: position).controlByteBits
         } else {
             bits &= ~0 &<< (8 &* UInt64(truncatingIfNeeded: position &- start))
         }
         let last = min(position &+ Self.searchLength, count) &- 8
-        while bits == 0 {
-            let next = start &+ 8
-            guard next <= last else { return (false, next) }
-            start = next
-            bits = base.loadWord(at: next).lineBreakBits
+        while true {
+            while bits == 0 {
+                let next = start &+ 8
+                guard next <= last else { return (false, next) }
+                start = next
+                bits = base.loadWord(at: next).controlByteBits
+            }
+            let candidate = start &+ bits.trailingZeroBitCount &>> 3
+            if base[candidate] == .lf || base[candidate] == .cr { return (true, candidate) }
+            bits &= bits &- 1  // a tab or another control byte: not a line break
         }
-        return (true, start &+ bits.trailingZeroBitCount &>> 3)
     }
 }
 
 extension UInt64 {
-    private static let low7Bits: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
-
-    /// For eight bytes loaded with ``UnsafePointer/loadWord(at:)``: the high bit of each byte
-    /// that is CR or LF, and no other bit.
+    /// For eight bytes loaded with ``UnsafePointer/loadWord(at:)``: the high bit of every byte
+    /// below 0x0E (which includes CR and LF), plus at most a few spurious bits just above such
+    /// bytes; whoever uses a bit checks the byte.
     @inline(__always)
-    var lineBreakBits: UInt64 {
-        let lf = self ^ 0x0A0A_0A0A_0A0A_0A0A
-        let cr = self ^ 0x0D0D_0D0D_0D0D_0D0D
-        // A byte of `x` is zero exactly when adding 0x7F to its low seven bits leaves bit 7
-        // clear and its own bit 7 is clear; no carry crosses into the next byte.
-        let lfZero = ~((lf & Self.low7Bits) &+ Self.low7Bits | lf)
-        let crZero = ~((cr & Self.low7Bits) &+ Self.low7Bits | cr)
-        return (lfZero | crZero) & 0x8080_8080_8080_8080
+    var controlByteBits: UInt64 {
+        (self &- 0x0E0E_0E0E_0E0E_0E0E) & ~self & 0x8080_8080_8080_8080
     }
 
     /// Where a value starts in a line beginning with these bytes, whose colon ends at byte
