@@ -1,8 +1,19 @@
 import ArgumentParser
-import SSEToolSupport
 
-/// `sse listen`: run by `sse-network listen`, which gets every argument.
-struct ListenCommand: ParsableCommand {
+/// A subcommand `sse-network` runs: `sse` passes it every argument, `--help` included.
+protocol NetworkSubcommand: ParsableCommand {
+    /// Everything after the subcommand's name.
+    var arguments: [String] { get }
+}
+
+extension NetworkSubcommand {
+    func run() throws {
+        try NetworkProgram.run(subcommand: Self._commandName, arguments: arguments)
+    }
+}
+
+/// `sse listen`: run by `sse-network listen`.
+struct ListenCommand: NetworkSubcommand {
     static let configuration = CommandConfiguration(
         commandName: "listen",
         abstract: "Connect to a Server-Sent Events URL and print its events (runs sse-network listen)."
@@ -10,14 +21,10 @@ struct ListenCommand: ParsableCommand {
 
     @Argument(parsing: .captureForPassthrough, help: "The arguments of sse-network listen; see sse listen --help.")
     var arguments: [String] = []
-
-    func run() throws {
-        try NetworkProgram.run(subcommand: "listen", arguments: arguments)
-    }
 }
 
-/// `sse serve`: run by `sse-network serve`, which gets every argument.
-struct ServeCommand: ParsableCommand {
+/// `sse serve`: run by `sse-network serve`.
+struct ServeCommand: NetworkSubcommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
         abstract: "Serve standard input as a Server-Sent Events stream (runs sse-network serve)."
@@ -25,8 +32,4 @@ struct ServeCommand: ParsableCommand {
 
     @Argument(parsing: .captureForPassthrough, help: "The arguments of sse-network serve; see sse serve --help.")
     var arguments: [String] = []
-
-    func run() throws {
-        try NetworkProgram.run(subcommand: "serve", arguments: arguments)
-    }
 }
