@@ -70,15 +70,15 @@ extension EventStreamDecoder {
             var end: Int
             let near = previousLineWasLong ? (found: false, offset: start) : breaks.find(from: start, in: base, count: count)
             if near.found {
-                end = near.offset
+                end = near.offset  // shorter than LineBreakWord.searchLength: previousLineWasLong stays false
             } else if let found = farLineEnd(from: near.offset, in: base, count: count) {
                 end = found
+                previousLineWasLong = end &- start >= LineBreakWord.searchLength
             } else {
                 readIndex = start
                 return nil
             }
             // Indices stay below `count`, so the arithmetic below cannot overflow.
-            previousLineWasLong = end &- start >= LineBreakWord.searchLength
             index = end &+ 1
             if base[end] == .cr {
                 if index < count {
