@@ -1,4 +1,10 @@
+// FoundationEssentials has JSONDecoder without the rest of Foundation (ICU and all), which keeps
+// `sse` small and quick to start.
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import SSEProtocol
 
 /// The one-JSON-object-per-line format that `sse decode` and `sse listen --json` print and
