@@ -115,7 +115,9 @@ extension EventStreamDecoder {
             if word & 0xFF_FFFF_FFFF == 0x3A_6174_6164 {  // "data:"
                 try appendData(from: word.valueStart(start, afterColonAt: 5), to: end, in: base)
             } else if word & 0xFF_FFFF == 0x3A_6469 {  // "id:"
-                setID(from: word.valueStart(start, afterColonAt: 3), to: end, in: base)
+                // A NUL is a byte below 0x0E: the word search would have passed it.
+                let mayHoldNUL = !near.found || breaks.passedControlByte
+                setID(from: word.valueStart(start, afterColonAt: 3), to: end, in: base, mayHoldNUL: mayHoldNUL)
             } else if word & 0xFFFF_FFFF_FFFF == 0x3A74_6E65_7665 {  // "event:"
                 block.eventType.refer(from: word.valueStart(start, afterColonAt: 6), to: end)
             } else if let retry = try field(from: start, to: end, in: base) {
@@ -185,7 +187,7 @@ extension EventStreamDecoder {
         case 4 where name.loadFourBytes() == .fourBytes("d", "a", "t", "a"):
             try appendData(from: valueStart, to: end, in: base)
         case 2 where name[0] == UInt8(ascii: "i") && name[1] == UInt8(ascii: "d"):
-            setID(from: valueStart, to: end, in: base)
+            setID(from: valueStart, to: end, in: base, mayHoldNUL: true)
         case 5 where name[4] == UInt8(ascii: "t") && name.loadFourBytes() == .fourBytes("e", "v", "e", "n"):
             block.eventType.refer(from: valueStart, to: end)
         case 5 where name[4] == UInt8(ascii: "y") && name.loadFourBytes() == .fourBytes("r", "e", "t", "r"):
@@ -216,13 +218,16 @@ extension EventStreamDecoder {
         block.dataLines &+= 1
     }
 
-    /// Takes an `id:` value, unless it contains NUL (such a value is ignored).
+    /// Takes an `id:` value, unless it contains NUL (such a value is ignored); the bytes are
+    /// searched for NUL only when `mayHoldNUL`.
     @inline(__always)
-    private mutating func setID(from start: Int, to end: Int, in base: UnsafePointer<UInt8>) {
-        var index = start
-        while index < end {
-            if base[index] == 0 { return }
-            index &+= 1
+    private mutating func setID(from start: Int, to end: Int, in base: UnsafePointer<UInt8>, mayHoldNUL: Bool) {
+        if mayHoldNUL {
+            var index = start
+            while index < end {
+                if base[index] == 0 { return }
+                index &+= 1
+            }
         }
         block.id.refer(from: start, to: end)
         block.hasID = true

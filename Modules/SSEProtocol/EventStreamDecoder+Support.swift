@@ -197,6 +197,9 @@ struct LineBreakWord {
     /// One high bit per byte that may be CR or LF (every byte below 0x0E has one; see
     /// ``Swift/UInt64/controlByteBits``), cleared as the bytes are passed.
     private var bits: UInt64 = 0
+    /// Whether the last line ``find(from:in:count:)`` found holds a byte below 0x0E other than
+    /// its line break (a tab, a NUL...); `false` means it has none.
+    private(set) var passedControlByte = false
 
     /// Looks for the first CR or LF at or after `position` (which never goes back between calls)
     /// within the next ``searchLength`` bytes, eight at a time while eight remain in the buffer.
@@ -211,17 +214,18 @@ struct LineBreakWord {
         } else {
             bits &= ~0 &<< (8 &* UInt64(truncatingIfNeeded: position &- start))
         }
-        let last = min(position &+ Self.searchLength, count) &- 8
+        passedControlByte = false
         while true {
             while bits == 0 {
                 let next = start &+ 8
-                guard next <= last else { return (false, next) }
+                guard next &+ 8 <= min(position &+ Self.searchLength, count) else { return (false, next) }
                 start = next
                 bits = base.loadWord(at: next).controlByteBits
             }
             let candidate = start &+ bits.trailingZeroBitCount &>> 3
             if base[candidate] == .lf || base[candidate] == .cr { return (true, candidate) }
             bits &= bits &- 1  // a tab or another control byte: not a line break
+            passedControlByte = true
         }
     }
 }
