@@ -25,9 +25,11 @@
 /// still commits its `id:` to ``lastEventID``. Go's decoder does dispatch such blocks: set
 /// ``Configuration/dispatchesBlocksWithoutData`` for that behaviour.
 ///
-/// The decoder scans bytes in bulk (`memchr`), keeps single-line field values as ranges of its
-/// input instead of copying them, and builds `String`s only in ``next()``; ``nextView(_:)``
-/// builds none. Memory is bounded by ``Configuration/maximumEventSize``.
+/// The decoder looks for line ends eight bytes at a time (and with `memchr` in long lines), keeps
+/// single-line field values as ranges of its input instead of copying them, and builds `String`s
+/// only in ``next()``. ``nextView(_:)`` and ``forEachAvailableView(_:)`` build none, and
+/// ``append(upTo:from:)`` lets a reader fill the decoder's buffer directly: together the fastest
+/// way to read a stream. Memory is bounded by ``Configuration/maximumEventSize``.
 public struct EventStreamDecoder: Sendable {
     /// Settings for a decoder.
     public struct Configuration: Sendable, Hashable {
