@@ -8,8 +8,7 @@ final class ByteStorage: @unchecked Sendable {
 
     init(capacity: Int) {
         self.capacity = Swift.max(capacity, 16)
-        base = UnsafeMutableRawPointer.allocate(byteCount: self.capacity, alignment: 64)
-            .bindMemory(to: UInt8.self, capacity: self.capacity)
+        base = .allocate(capacity: self.capacity)
     }
 
     deinit {

@@ -17,24 +17,25 @@ extension EventStreamDecoder {
 
     /// Reads lines until one produces something, or until the available input runs out.
     mutating func advance() throws(EventStreamError) -> Found? {
-        if blockDispatched {
-            block.reset()
-            blockDispatched = false
-        }
-        if startOfStream, !skipByteOrderMark() { return nil }
+        guard readyToScan() else { return nil }
         if !failed, let found = try scanLines(returningFirst: true, delivering: { _ in }) { return found }
         return try endOfAvailableInput()
     }
 
     /// Hands every output the available input holds to `body`, staying in the inner loop.
     mutating func deliverAll(to body: (OutputView) -> Void) throws(EventStreamError) {
+        guard readyToScan() else { return }
+        if !failed { _ = try scanLines(returningFirst: false, delivering: body) }
+        _ = try endOfAvailableInput()
+    }
+
+    /// Forgets the block handed out last; `false` while a possible byte order mark is undecided.
+    private mutating func readyToScan() -> Bool {
         if blockDispatched {
             block.reset()
             blockDispatched = false
         }
-        if startOfStream, !skipByteOrderMark() { return }
-        if !failed { _ = try scanLines(returningFirst: false, delivering: body) }
-        _ = try endOfAvailableInput()
+        return !startOfStream || skipByteOrderMark()
     }
 
     /// The inner loop: finds each line end and acts on the line, keeping its position in locals.
@@ -266,7 +267,7 @@ extension EventStreamDecoder {
 
     private mutating func fail() {
         failed = true
-        committedLastEventID.keep(from: buffer)
+        committedLastEventID.keep(inputBase: buffer.base)
         buffer.removeAll()
         readIndex = 0
         carriageReturns = ByteSearch()
@@ -281,8 +282,8 @@ extension EventStreamDecoder {
             block.reset()
             blockDispatched = false
         }
-        block.keep(from: buffer)
-        committedLastEventID.keep(from: buffer)
+        block.keep(inputBase: buffer.base)
+        committedLastEventID.keep(inputBase: buffer.base)
         buffer.removeFirst(readIndex)
         carriageReturns.shift(by: readIndex)
         readIndex = 0

@@ -24,8 +24,6 @@ struct FieldBytes: Sendable {
         isOwned = true
     }
 
-    var count: Int { end - start }
-
     /// Refers to the input bytes from `start` up to `end`.
     mutating func refer(from start: Int, to end: Int) {
         self.start = start
@@ -50,25 +48,21 @@ struct FieldBytes: Sendable {
         isOwned = true
     }
 
-    /// Copies the value out of `input` so it survives the input being moved or discarded.
-    mutating func keep(from input: ByteBuffer) {
+    /// Copies the value out of the input (whose first byte is `inputBase`) so it survives the
+    /// input being moved or discarded.
+    mutating func keep(inputBase: UnsafePointer<UInt8>) {
         guard !isOwned else { return }
         owned.removeAll()
-        owned.append(input.bytes(from: start, to: end))
+        owned.append(UnsafeBufferPointer(start: inputBase + start, count: end &- start))
         start = 0
         end = owned.count
         isOwned = true
     }
 
     /// Appends an LF and then `line` (the way `data:` lines join), copying the value out of the
-    /// input first; `inputBase` is the first byte of the input the value may refer to.
+    /// input first.
     mutating func appendLine(_ line: UnsafeBufferPointer<UInt8>, inputBase: UnsafePointer<UInt8>) {
-        if !isOwned {
-            owned.removeAll()
-            owned.append(UnsafeBufferPointer(start: inputBase + start, count: end &- start))
-            start = 0
-            isOwned = true
-        }
+        keep(inputBase: inputBase)
         owned.appendLine(line)
         end = owned.count
     }
@@ -103,11 +97,11 @@ struct PendingBlock: Sendable {
         hasFields = false
     }
 
-    /// Copies every value that still refers to `input`.
-    mutating func keep(from input: ByteBuffer) {
-        data.keep(from: input)
-        eventType.keep(from: input)
-        id.keep(from: input)
+    /// Copies every value that still refers to the input whose first byte is `inputBase`.
+    mutating func keep(inputBase: UnsafePointer<UInt8>) {
+        data.keep(inputBase: inputBase)
+        eventType.keep(inputBase: inputBase)
+        id.keep(inputBase: inputBase)
     }
 }
 
