@@ -3,8 +3,10 @@ import PackageDescription
 
 // swift-sse: a Server-Sent Events toolkit. One package, small products, each replaceable.
 // Dependency arrows point one way (see CONTRIBUTING.md):
-//   SSEProtocol, SSELogging  <-  SSETransport  <-  SSEClient, SSEServer
-//   SSEProtocol  <-  SSERepositories  <-  SSEServer, SSESQLite
+//   SSEProtocol, SSELogging  <-  SSETransport (seams only)
+//   SSETransport  <-  SSEAsyncHTTPClient, SSENIOServer, SSEGzip, SSETesting (implementations)
+//   SSEAsyncHTTPClient  <-  SSEClient;   SSEGzip, SSERepositories  <-  SSEServer
+//   SSEProtocol  <-  SSERepositories  <-  SSESQLite
 
 let swiftSettings: [SwiftSetting] = [
     .swiftLanguageMode(.v6),
@@ -18,6 +20,10 @@ let package = Package(
         .library(name: "SSEProtocol", targets: ["SSEProtocol"]),
         .library(name: "SSELogging", targets: ["SSELogging"]),
         .library(name: "SSETransport", targets: ["SSETransport"]),
+        .library(name: "SSEAsyncHTTPClient", targets: ["SSEAsyncHTTPClient"]),
+        .library(name: "SSENIOServer", targets: ["SSENIOServer"]),
+        .library(name: "SSEGzip", targets: ["SSEGzip"]),
+        .library(name: "SSETesting", targets: ["SSETesting"]),
         .library(name: "SSEClient", targets: ["SSEClient"]),
         .library(name: "SSEServer", targets: ["SSEServer"]),
         .library(name: "SSERepositories", targets: ["SSERepositories"]),
@@ -38,6 +44,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
         .package(url: "https://github.com/vapor/sqlite-nio", from: "1.13.2"),
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
         // MARK: Libraries
@@ -50,20 +57,53 @@ let package = Package(
         ),
         .target(
             name: "SSETransport",
-            dependencies: [
-                "SSEProtocol", "SSELogging",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "CompressNIO", package: "compress-nio"),
-            ],
+            dependencies: ["SSEProtocol", "SSELogging"],
             path: "Modules/SSETransport",
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "SSEAsyncHTTPClient",
+            dependencies: [
+                "SSETransport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            path: "Modules/SSEAsyncHTTPClient",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "SSENIOServer",
+            dependencies: [
+                "SSEProtocol", "SSELogging", "SSETransport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Modules/SSENIOServer",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "SSEGzip",
+            dependencies: [
+                "SSETransport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "CompressNIO", package: "compress-nio"),
+            ],
+            path: "Modules/SSEGzip",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "SSETesting",
+            dependencies: ["SSEProtocol", "SSETransport"],
+            path: "Modules/SSETesting",
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "SSEClient",
-            dependencies: ["SSEProtocol", "SSELogging", "SSETransport"],
+            dependencies: ["SSEProtocol", "SSELogging", "SSETransport", "SSEAsyncHTTPClient"],
             path: "Modules/SSEClient",
             swiftSettings: swiftSettings
         ),
@@ -76,7 +116,7 @@ let package = Package(
         .target(
             name: "SSEServer",
             dependencies: [
-                "SSEProtocol", "SSELogging", "SSETransport", "SSERepositories",
+                "SSEProtocol", "SSELogging", "SSETransport", "SSEGzip", "SSERepositories",
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -115,7 +155,7 @@ let package = Package(
             name: "sse-network",
             dependencies: [
                 "SSEProtocol", "SSELogging", "SSEClient", "SSEServer", "SSERepositories", "SSESQLite", "SSETransport",
-                "SSEToolSupport",
+                "SSENIOServer", "SSEToolSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -126,7 +166,7 @@ let package = Package(
         .executableTarget(
             name: "SSEBench",
             dependencies: [
-                "SSEProtocol", "SSEServer", "SSERepositories", "SSESQLite", "SSETransport",
+                "SSEProtocol", "SSEServer", "SSERepositories", "SSESQLite", "SSETransport", "SSENIOServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -137,7 +177,7 @@ let package = Package(
         .executableTarget(
             name: "ContractTestService",
             dependencies: [
-                "SSEClient", "SSETransport",
+                "SSEClient", "SSETransport", "SSEAsyncHTTPClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -149,13 +189,13 @@ let package = Package(
         ),
         .executableTarget(
             name: "TimeTicker",
-            dependencies: ["SSEProtocol", "SSEClient", "SSEServer", "SSETransport"],
+            dependencies: ["SSEProtocol", "SSEClient", "SSEServer", "SSETransport", "SSENIOServer"],
             path: "Examples/TimeTicker",
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "NewsReplay",
-            dependencies: ["SSEProtocol", "SSEClient", "SSEServer", "SSETransport", "SSERepositories"],
+            dependencies: ["SSEProtocol", "SSEClient", "SSEServer", "SSETransport", "SSENIOServer", "SSERepositories"],
             path: "Examples/NewsReplay",
             swiftSettings: swiftSettings
         ),
@@ -176,19 +216,34 @@ let package = Package(
         ),
         .testTarget(
             name: "SSETransportTests",
+            dependencies: ["SSETransport", "SSETesting"],
+            path: "Tests/SSETransportTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SSENIOServerTests",
             dependencies: [
-                "SSETransport",
+                "SSENIOServer", "SSETransport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Tests/SSENIOServerTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SSEGzipTests",
+            dependencies: [
+                "SSEGzip", "SSETransport",
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "CompressNIO", package: "compress-nio"),
             ],
-            path: "Tests/SSETransportTests",
+            path: "Tests/SSEGzipTests",
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "SSEServerTests",
             dependencies: [
-                "SSEServer", "SSETransport", "SSERepositories",
+                "SSEServer", "SSETransport", "SSENIOServer", "SSEGzip", "SSETesting", "SSERepositories", "SSETestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "CompressNIO", package: "compress-nio"),
@@ -202,7 +257,8 @@ let package = Package(
         .testTarget(
             name: "SSEClientTests",
             dependencies: [
-                "SSEClient", "SSEServer", "SSETransport", "ContractTestService", "SSETestSupport",
+                "SSEClient", "SSEServer", "SSETransport", "SSEAsyncHTTPClient", "SSENIOServer", "SSETesting",
+                "ContractTestService", "SSETestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -213,13 +269,13 @@ let package = Package(
         ),
         .testTarget(
             name: "SSERepositoriesTests",
-            dependencies: ["SSERepositories", "SSESQLite", "SSEServer", "SSEClient", "SSETransport"],
+            dependencies: ["SSERepositories", "SSESQLite", "SSEServer", "SSEClient", "SSETransport", "SSENIOServer"],
             path: "Tests/SSERepositoriesTests",
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["SSEProtocol", "SSEClient", "SSEServer", "SSETransport"],
+            dependencies: ["SSEProtocol", "SSEClient", "SSEServer", "SSETransport", "SSENIOServer"],
             path: "Tests/IntegrationTests",
             swiftSettings: swiftSettings
         ),

@@ -7,6 +7,7 @@
 
 import Foundation
 import SSEClient
+import SSENIOServer
 import SSEProtocol
 import SSERepositories
 import SSEServer

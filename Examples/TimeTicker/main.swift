@@ -6,6 +6,7 @@
 
 import Foundation
 import SSEClient
+import SSENIOServer
 import SSEProtocol
 import SSEServer
 import SSETransport

@@ -1,4 +1,5 @@
 import Logging
+import SSEAsyncHTTPClient
 import SSELogging
 import SSETransport
 

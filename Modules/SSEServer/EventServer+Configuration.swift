@@ -1,6 +1,8 @@
 import Logging
 import Metrics
+import SSEGzip
 import SSELogging
+import SSETransport
 
 extension EventServer {
     /// Settings for an ``EventServer``; Go's `Server` fields plus what production streams need.
@@ -17,9 +19,22 @@ extension EventServer {
         /// `BufferSize`); it can resume with `Last-Event-ID`. Defaults to 128.
         public var bufferSize: Int
 
-        /// Whether responses are gzip-compressed for clients that accept it (Go: `Gzip`), with a
-        /// sync flush after every event so each is readable on arrival. Defaults to `false`.
-        public var gzip: Bool
+        /// The content codings responses may be compressed with, most preferred first; each
+        /// request's `Accept-Encoding` picks one (``StreamCompression/negotiate(_:acceptEncoding:)``),
+        /// or none. Every coding flushes after each event, so each is readable on arrival.
+        /// Defaults to none: responses are not compressed (Go parity).
+        public var compression: [StreamCompression]
+
+        /// Whether responses are gzip-compressed for clients that accept it (Go: `Gzip`): reads
+        /// whether ``compression`` offers gzip; setting it adds or removes
+        /// `StreamCompression.gzip`. Defaults to `false`.
+        public var gzip: Bool {
+            get { compression.contains { $0.contentEncoding == "gzip" } }
+            set {
+                compression.removeAll { $0.contentEncoding == "gzip" }
+                if newValue { compression.append(.gzip) }
+            }
+        }
 
         /// How long a response may stay open before the server ends it (Go: `MaxConnTime`);
         /// `nil` for no limit. Defaults to `nil`.
@@ -61,6 +76,8 @@ extension EventServer {
         ///   - replayAll: Whether repositories replay to subscribers without a `Last-Event-ID`.
         ///   - bufferSize: How many events a subscriber may fall behind.
         ///   - gzip: Whether responses are gzip-compressed when the client accepts it.
+        ///   - compression: The content codings responses may use, most preferred first; `gzip`
+        ///     adds gzip after them.
         ///   - maximumConnectionTime: How long a response may stay open.
         ///   - heartbeatInterval: How long a stream may stay silent.
         ///   - heartbeatComment: The text of heartbeat comments.
@@ -74,6 +91,7 @@ extension EventServer {
             replayAll: Bool = false,
             bufferSize: Int = 128,
             gzip: Bool = false,
+            compression: [StreamCompression] = [],
             maximumConnectionTime: Duration? = nil,
             heartbeatInterval: Duration? = nil,
             heartbeatComment: String = "",
@@ -86,7 +104,7 @@ extension EventServer {
             self.crossOrigin = crossOrigin
             self.replayAll = replayAll
             self.bufferSize = bufferSize
-            self.gzip = gzip
+            self.compression = compression
             self.maximumConnectionTime = maximumConnectionTime
             self.heartbeatInterval = heartbeatInterval
             self.heartbeatComment = heartbeatComment
@@ -95,6 +113,7 @@ extension EventServer {
             self.logger = logger
             self.metricsLabelPrefix = metricsLabelPrefix
             self.metricsFactory = metricsFactory
+            if gzip { self.gzip = true }
         }
     }
 }

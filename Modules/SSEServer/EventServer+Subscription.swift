@@ -30,7 +30,8 @@ extension EventServer {
         }
 
         var head = streamHead(for: request)
-        let compressor = configuration.gzip && request.acceptsGzip ? try? GzipCompressor() : nil
+        let coding = StreamCompression.negotiate(configuration.compression, acceptEncoding: request.headers.values(for: "Accept-Encoding"))
+        let compressor = try? coding?.makeCompressor()
         if let compressor {
             head.headers["Content-Encoding"] = compressor.contentEncoding
             head.headers.add(name: "Vary", value: "Accept-Encoding")
@@ -111,17 +112,6 @@ extension EventServer {
         headers["Connection"] = "keep-alive"
         headers["X-Accel-Buffering"] = "no"
         return HTTPServerResponseHead(status: 200, headers: headers)
-    }
-}
-
-extension HTTPServerRequest {
-    /// Whether `Accept-Encoding` lists gzip (or `*`) with a non-zero quality.
-    var acceptsGzip: Bool {
-        headers.values(for: "Accept-Encoding").joined(separator: ",").split(separator: ",").contains { item in
-            let parts = item.split(separator: ";").map { $0.filter { $0 != " " && $0 != "\t" }.lowercased() }
-            guard let coding = parts.first, coding == "gzip" || coding == "*" else { return false }
-            return !parts.dropFirst().contains { $0.hasPrefix("q=") && Double($0.dropFirst(2)) == 0 }
-        }
     }
 }
 

@@ -1,8 +1,8 @@
 import Foundation
 import SSEClient
+import SSENIOServer
 import SSEProtocol
 import SSEServer
-import SSETransport
 import Testing
 
 /// The README's server-and-client example, verbatim, so that it keeps compiling and working.

@@ -4,6 +4,7 @@ import FoundationEssentials
 import Foundation
 #endif
 @testable import ContractTestService
+import SSEAsyncHTTPClient
 import SSETransport
 import Testing
 

@@ -3,11 +3,12 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-import SSETestSupport
-import Synchronization
+import SSEAsyncHTTPClient
 import SSEClient
 import SSEProtocol
+import SSETestSupport
 import SSETransport
+import Synchronization
 import Testing
 
 /// Closing, restarting, error handlers, first-connection retry, request hooks and policies.

@@ -3,11 +3,13 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-import SSETestSupport
+import SSEAsyncHTTPClient
 import SSEClient
+import SSENIOServer
 import SSEProtocol
 import SSERepositories
 import SSEServer
+import SSETestSupport
 import SSETransport
 import Testing
 

@@ -3,9 +3,11 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-import SSETestSupport
+import SSEAsyncHTTPClient
 import SSEClient
 import SSEProtocol
+import SSETestSupport
+import SSETesting
 import SSETransport
 import Testing
 

@@ -1,9 +1,10 @@
 import Foundation
 import SSEClient
+import SSENIOServer
 import SSEProtocol
 import SSERepositories
-import SSEServer
 import SSESQLite
+import SSEServer
 import SSETransport
 import Testing
 

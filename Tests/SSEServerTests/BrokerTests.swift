@@ -1,3 +1,4 @@
+import SSENIOServer
 import SSEProtocol
 import SSEServer
 import SSETransport

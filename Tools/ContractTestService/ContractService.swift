@@ -6,6 +6,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import SSEAsyncHTTPClient
 import SSEClient
 import SSETransport
 import Synchronization

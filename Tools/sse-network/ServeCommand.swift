@@ -1,9 +1,10 @@
 import ArgumentParser
-import SSEToolSupport
 import Logging
 import SSELogging
+import SSENIOServer
 import SSEProtocol
 import SSEServer
+import SSEToolSupport
 import SSETransport
 import ServiceLifecycle
 

@@ -7,7 +7,8 @@ import Foundation
 /// Sends one HTTP request and streams back the response: the narrow interface between an
 /// event-stream client and the network.
 ///
-/// ``AsyncHTTPClientTransport`` is the default; ``ScriptedTransport`` is a test double.
+/// `AsyncHTTPClientTransport` (product `SSEAsyncHTTPClient`) is the default; `ScriptedTransport`
+/// (product `SSETesting`) is a test double.
 ///
 /// Implementations must:
 /// - return as soon as the status line and headers arrive, with the body still streaming;

@@ -1,4 +1,5 @@
 import Foundation
+import SSEAsyncHTTPClient
 import SSETransport
 
 /// Sends `POST` requests to `sse serve`'s publish endpoint.

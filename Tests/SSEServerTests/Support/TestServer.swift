@@ -1,3 +1,4 @@
+import SSENIOServer
 import SSEServer
 import SSETransport
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SSENIOServer
 import SSEProtocol
 import SSEServer
 import SSETransport

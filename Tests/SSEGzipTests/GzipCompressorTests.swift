@@ -1,5 +1,6 @@
 import CompressNIO
 import NIOCore
+import SSEGzip
 import SSETransport
 import Testing
 

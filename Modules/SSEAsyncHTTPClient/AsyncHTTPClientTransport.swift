@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Logging
 import NIOCore
 import NIOHTTP1
+import SSETransport
 
 /// The default ``ClientTransport``: AsyncHTTPClient, with streaming bodies, TLS, proxies and
 /// HTTP/2.

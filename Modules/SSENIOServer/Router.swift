@@ -1,4 +1,5 @@
 import SSEProtocol
+import SSETransport
 
 /// Looks up handlers by path; shared by every connection.
 final class Router: Sendable {

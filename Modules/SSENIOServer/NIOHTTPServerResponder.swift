@@ -1,5 +1,6 @@
 import NIOCore
 import NIOHTTP1
+import SSETransport
 
 /// The ``HTTPServerResponder`` of the embedded server: writes through the connection's
 /// pipeline, merging the writes between two flushes into one buffer.

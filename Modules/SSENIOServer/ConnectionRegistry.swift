@@ -1,5 +1,6 @@
-import SSEProtocol
 import NIOCore
+import SSEProtocol
+import SSETransport
 
 /// The open connections of a server, so that shutdown can close them.
 final class ConnectionRegistry: Sendable {

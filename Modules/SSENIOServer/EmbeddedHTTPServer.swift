@@ -3,6 +3,7 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import SSELogging
+import SSETransport
 
 /// A small HTTP/1.1 server on SwiftNIO that serves handlers mounted by path.
 ///

@@ -1,5 +1,6 @@
 import CompressNIO
 import NIOCore
+import SSETransport
 
 /// A ``StreamCompressor`` that writes gzip through zlib, with a sync flush after each piece.
 ///

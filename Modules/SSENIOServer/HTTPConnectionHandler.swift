@@ -1,6 +1,7 @@
 import Logging
 import NIOCore
 import NIOHTTP1
+import SSETransport
 
 /// Reads requests on one connection, hands each to its route's handler with a responder, and
 /// reports writability and the end of the connection to the response in progress.

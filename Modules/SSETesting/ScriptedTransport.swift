@@ -1,4 +1,5 @@
 import SSEProtocol
+import SSETransport
 
 /// A ``ClientTransport`` test double: answers every request with a closure you supply and
 /// records the requests it was sent.
