@@ -16,6 +16,9 @@ if ! command -v chromium >/dev/null 2>&1 && [ -z "${CHROMIUM:-}" ]; then
     fi
 fi
 
+# The products' dependency arrows (CONTRIBUTING.md): a client never compiles a server, and so on.
+python3 Tools/dependency-arrows.py >/dev/null
+
 # `swift test` builds only what tests link, so build the executables first; the arguments
 # are passed to both, except the test-only --filter/--skip and their values.
 test_args=("$@")
