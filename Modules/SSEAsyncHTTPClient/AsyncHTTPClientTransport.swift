@@ -4,7 +4,7 @@ import NIOCore
 import NIOHTTP1
 import SSETransport
 
-/// The default ``ClientTransport``: AsyncHTTPClient, with streaming bodies, TLS, proxies and
+/// The default `ClientTransport`: AsyncHTTPClient, with streaming bodies, TLS, proxies and
 /// HTTP/2.
 ///
 /// Requests have no overall deadline, since an event stream is meant to stay open; instead the

@@ -2,7 +2,7 @@ import CompressNIO
 import NIOCore
 import SSETransport
 
-/// A ``StreamCompressor`` that writes gzip through zlib, with a sync flush after each piece.
+/// A `StreamCompressor` that writes gzip through zlib, with a sync flush after each piece.
 ///
 /// ```swift
 /// let gzip = try GzipCompressor()

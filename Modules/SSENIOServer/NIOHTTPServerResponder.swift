@@ -2,7 +2,7 @@ import NIOCore
 import NIOHTTP1
 import SSETransport
 
-/// The ``HTTPServerResponder`` of the embedded server: writes through the connection's
+/// The `HTTPServerResponder` of the embedded server: writes through the connection's
 /// pipeline, merging the writes between two flushes into one buffer.
 ///
 /// All state is touched only on the connection's event loop (the protocol's contract), which is

@@ -1,7 +1,7 @@
 import SSEProtocol
 import SSETransport
 
-/// An ``HTTPServerResponder`` test double: records everything a handler writes, and lets a test
+/// An `HTTPServerResponder` test double: records everything a handler writes, and lets a test
 /// play the peer (stop taking bytes, take them again, go away) without a socket.
 ///
 /// Work passed to ``execute(_:)`` runs at once on the calling thread, or right after the work
@@ -20,13 +20,13 @@ public final class RecordingResponder: HTTPServerResponder {
         public var head: HTTPServerResponseHead?
         /// Every body byte written, in order (compressed if the handler compressed).
         public var body: [UInt8] = []
-        /// The body bytes that were written before the last ``HTTPServerResponder/flush()``.
+        /// The body bytes that were written before the last `HTTPServerResponder/flush()`.
         public var flushedBody: [UInt8] = []
         /// How many times the handler flushed.
         public var flushCount = 0
-        /// Whether the handler ended the response with ``HTTPServerResponder/finish()``.
+        /// Whether the handler ended the response with `HTTPServerResponder/finish()`.
         public var isFinished = false
-        /// Whether the connection is gone: the handler called ``HTTPServerResponder/close()``
+        /// Whether the connection is gone: the handler called `HTTPServerResponder/close()`
         /// or the test called ``disconnect()``.
         public var isClosed = false
 
@@ -84,7 +84,7 @@ public final class RecordingResponder: HTTPServerResponder {
         }
     }
 
-    /// Stores the handler that hears ``HTTPServerResponderEvent/writable`` and ``HTTPServerResponderEvent/closed``.
+    /// Stores the handler that hears `HTTPServerResponderEvent/writable` and `HTTPServerResponderEvent/closed`.
     ///
     /// - Parameter handler: The handler.
     public func setEventHandler(_ handler: @escaping @Sendable (HTTPServerResponderEvent) -> Void) {
@@ -124,7 +124,7 @@ public final class RecordingResponder: HTTPServerResponder {
         record { if !$0.isClosed { $0.isFinished = true } }
     }
 
-    /// Records that the handler closed the connection, and reports ``HTTPServerResponderEvent/closed``.
+    /// Records that the handler closed the connection, and reports `HTTPServerResponderEvent/closed`.
     public func close() {
         disconnect()
     }
@@ -132,7 +132,7 @@ public final class RecordingResponder: HTTPServerResponder {
     // MARK: Playing the peer
 
     /// Makes the simulated peer stop or resume taking bytes; resuming reports
-    /// ``HTTPServerResponderEvent/writable`` on the responder's context.
+    /// `HTTPServerResponderEvent/writable` on the responder's context.
     ///
     /// - Parameter writable: Whether the peer takes bytes.
     public func setWritable(_ writable: Bool) {
@@ -144,7 +144,7 @@ public final class RecordingResponder: HTTPServerResponder {
         if let handler { execute { handler(.writable) } }
     }
 
-    /// Makes the simulated peer go away: the responder reports ``HTTPServerResponderEvent/closed``
+    /// Makes the simulated peer go away: the responder reports `HTTPServerResponderEvent/closed`
     /// once, on its context, and ignores later writes.
     public func disconnect() {
         let handler = update { state -> (@Sendable (HTTPServerResponderEvent) -> Void)? in

@@ -1,7 +1,7 @@
 import SSEProtocol
 import SSETransport
 
-/// A ``ClientTransport`` test double: answers every request with a closure you supply and
+/// A `ClientTransport` test double: answers every request with a closure you supply and
 /// records the requests it was sent.
 ///
 /// ```swift
