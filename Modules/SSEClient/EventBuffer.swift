@@ -1,14 +1,18 @@
 import SSEProtocol
 
-/// A bounded queue between the stream's reader and the consumer of its events.
+/// A queue between the stream's reader and the consumer of its events, bounded in items and in
+/// bytes.
 ///
-/// The reader suspends in ``send(_:)`` while the queue is full, so a slow consumer slows the
-/// reader down instead of growing memory. ``waitUntilConsumed()`` lets the reader report an
-/// error only once the consumer has finished with every event before it.
+/// The reader suspends in ``send(_:bytes:)`` while the queue is full, so a slow consumer slows
+/// the reader down instead of growing memory. An item larger than the byte budget on its own
+/// still goes into an empty queue (or it could never be delivered), so the queue holds at most
+/// the budget or one item. ``waitUntilConsumed()`` lets the reader report an error only once the
+/// consumer has finished with every event before it.
 final class EventBuffer<Element: Sendable>: Sendable {
     private struct State {
-        var items: [Element] = []
+        var items: [(item: Element, bytes: Int)] = []
         var head = 0
+        var queuedBytes = 0
         var finished = false
         /// The consumer took an item and has not asked for the next one yet.
         var consumerBusy = false
@@ -19,9 +23,14 @@ final class EventBuffer<Element: Sendable>: Sendable {
         var count: Int { items.count - head }
         var isConsumed: Bool { count == 0 && !consumerBusy }
 
+        func hasRoom(for bytes: Int, capacity: Int, byteLimit: Int) -> Bool {
+            count == 0 || (count < capacity && queuedBytes + bytes <= byteLimit)
+        }
+
         mutating func popFirst() -> Element? {
             guard head < items.count else { return nil }
-            let item = items[head]
+            let (item, bytes) = items[head]
+            queuedBytes -= bytes
             head += 1
             if head == items.count {
                 items.removeAll(keepingCapacity: true)
@@ -44,16 +53,31 @@ final class EventBuffer<Element: Sendable>: Sendable {
     }
 
     private let capacity: Int
+    private let byteLimit: Int
     private let state = LockedState(State())
 
-    init(capacity: Int) {
+    /// Creates an empty buffer.
+    ///
+    /// - Parameters:
+    ///   - capacity: The most items queued at once.
+    ///   - byteLimit: The most bytes queued at once, unless one item alone is larger.
+    init(capacity: Int, byteLimit: Int = .max) {
         self.capacity = max(capacity, 1)
+        self.byteLimit = max(byteLimit, 0)
+    }
+
+    /// The bytes of the items queued now (not those handed to a waiting consumer).
+    var queuedBytes: Int {
+        state.withLock { $0.queuedBytes }
     }
 
     /// Queues an item, waiting while the queue is full.
     ///
+    /// - Parameters:
+    ///   - item: The item.
+    ///   - bytes: What the item counts against the byte budget.
     /// - Returns: `false` when the buffer was finished or the task cancelled; the item was dropped.
-    func send(_ item: Element) async -> Bool {
+    func send(_ item: Element, bytes: Int) async -> Bool {
         while true {
             let step: SendStep = state.withLock { state in
                 if state.finished || Task.isCancelled { return .dropped }
@@ -61,11 +85,10 @@ final class EventBuffer<Element: Sendable>: Sendable {
                     state.consumerBusy = true
                     return .delivered(state.consumers.removeFirst().continuation)
                 }
-                guard state.count >= capacity else {
-                    state.items.append(item)
-                    return .queued
-                }
-                return .wait
+                guard state.hasRoom(for: bytes, capacity: capacity, byteLimit: byteLimit) else { return .wait }
+                state.items.append((item, bytes))
+                state.queuedBytes += bytes
+                return .queued
             }
             switch step {
             case .delivered(let consumer):
@@ -76,7 +99,7 @@ final class EventBuffer<Element: Sendable>: Sendable {
             case .dropped:
                 return false
             case .wait:
-                await waitFor(.room)
+                await waitFor(.room(bytes))
             }
         }
     }
@@ -137,6 +160,7 @@ final class EventBuffer<Element: Sendable>: Sendable {
             state.finished = true
             state.items.removeAll()
             state.head = 0
+            state.queuedBytes = 0
             defer { state.consumers.removeAll() }
             return (state.consumers.map(\.continuation), state.takeProducers())
         }
@@ -144,7 +168,7 @@ final class EventBuffer<Element: Sendable>: Sendable {
         producers.forEach { $0.resume() }
     }
 
-    private enum Condition { case room, consumed }
+    private enum Condition { case room(Int), consumed }
 
     /// Suspends until the condition holds, the buffer finishes, or the task is cancelled; may
     /// return early, so callers check again.
@@ -156,7 +180,10 @@ final class EventBuffer<Element: Sendable>: Sendable {
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let ready = state.withLock { state in
-                    let holds = condition == .room ? state.count < capacity : state.isConsumed
+                    let holds = switch condition {
+                    case .room(let bytes): state.hasRoom(for: bytes, capacity: capacity, byteLimit: byteLimit)
+                    case .consumed: state.isConsumed
+                    }
                     if state.finished || Task.isCancelled || holds { return true }
                     state.producers.append((id, continuation))
                     return false
