@@ -121,7 +121,7 @@ import Testing
         try await withTimeout {
             try await Self.withServer { server, url in
                 let transport = AsyncHTTPClientTransport(
-                    configuration: .init(connectTimeout: .milliseconds(200), maximumConnectionsPerHost: 1)
+                    configuration: .init(connectTimeout: .seconds(2), maximumConnectionsPerHost: 1)
                 )
                 let first = try await EventSource.subscribe(to: url, configuration: .testing(TestClock()) { $0.transport = transport })
                 defer { first.close() }
