@@ -8,6 +8,11 @@ import SSEProtocol
 /// still goes into an empty queue (or it could never be delivered), so the queue holds at most
 /// the budget or one item. ``waitUntilConsumed()`` lets the reader report an error only once the
 /// consumer has finished with every event before it.
+///
+/// Items reach a waiting consumer in batches: ``send(_:bytes:)`` only queues, and the reader calls
+/// ``flush()`` before it suspends (to read the network, or to wait for room), so a consumer wakes
+/// once per network chunk rather than once per event, and ``next(isolation:)`` returns the rest
+/// without suspending.
 final class EventBuffer<Element: Sendable>: Sendable {
     private struct State {
         var items: [(item: Element, bytes: Int)] = []
@@ -46,7 +51,6 @@ final class EventBuffer<Element: Sendable>: Sendable {
     }
 
     private enum SendStep {
-        case delivered(CheckedContinuation<Element?, Never>)
         case queued
         case dropped
         case wait
@@ -81,33 +85,42 @@ final class EventBuffer<Element: Sendable>: Sendable {
         while true {
             let step: SendStep = state.withLock { state in
                 if state.finished || Task.isCancelled { return .dropped }
-                if !state.consumers.isEmpty {
-                    state.consumerBusy = true
-                    return .delivered(state.consumers.removeFirst().continuation)
-                }
                 guard state.hasRoom(for: bytes, capacity: capacity, byteLimit: byteLimit) else { return .wait }
                 state.items.append((item, bytes))
                 state.queuedBytes += bytes
                 return .queued
             }
             switch step {
-            case .delivered(let consumer):
-                consumer.resume(returning: item)
-                return true
             case .queued:
                 return true
             case .dropped:
                 return false
             case .wait:
+                flush()
                 await waitFor(.room(bytes))
             }
         }
+    }
+
+    /// Hands queued items to the consumers waiting for them. The reader calls this before it
+    /// suspends; until then, queued items wait for a consumer that asks.
+    func flush() {
+        let handed = state.withLock { state -> [(consumer: CheckedContinuation<Element?, Never>, item: Element)] in
+            var handed: [(consumer: CheckedContinuation<Element?, Never>, item: Element)] = []
+            while !state.consumers.isEmpty, let item = state.popFirst() {
+                state.consumerBusy = true
+                handed.append((state.consumers.removeFirst().continuation, item))
+            }
+            return handed
+        }
+        for (consumer, item) in handed { consumer.resume(returning: item) }
     }
 
     /// Waits until the queue is empty and the consumer has asked for the next item (or went
     /// away), or the buffer is finished, or the task is cancelled.
     func waitUntilConsumed() async {
         while !Task.isCancelled {
+            flush()
             let done = state.withLock { $0.finished || $0.isConsumed }
             if done { return }
             await waitFor(.consumed)
@@ -115,8 +128,27 @@ final class EventBuffer<Element: Sendable>: Sendable {
     }
 
     /// Returns the next item, waiting for one; `nil` once finished and empty, or when the task
-    /// is cancelled.
-    func next() async -> Element? {
+    /// is cancelled. A queued item comes back at once, without suspending or leaving the
+    /// caller's isolation.
+    ///
+    /// - Parameter actor: The caller's isolation, where the call runs.
+    func next(isolation actor: isolated (any Actor)? = #isolation) async -> Element? {
+        let (ready, producers) = state.withLock { state -> (Element??, [CheckedContinuation<Void, Never>]) in
+            state.consumerBusy = false
+            if let item = state.popFirst() {
+                state.consumerBusy = true
+                return (.some(item), state.takeProducers())
+            }
+            if state.finished || Task.isCancelled { return (.some(nil), state.takeProducers()) }
+            return (nil, state.takeProducers())
+        }
+        producers.forEach { $0.resume() }
+        if let ready { return ready }
+        return await waitForNext(isolation: actor)
+    }
+
+    /// Suspends until an item is handed over, the buffer finishes, or the task is cancelled.
+    private func waitForNext(isolation actor: isolated (any Actor)?) async -> Element? {
         let id = state.withLock { state in
             state.nextID += 1
             return state.nextID

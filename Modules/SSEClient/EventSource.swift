@@ -166,6 +166,7 @@ extension EventSource {
             let consumer: Consumer
 
             /// Returns the next event, or `nil` once the stream is closed or the task cancelled.
+            /// An event already received comes back at once, without suspending.
             public mutating func next() async -> MessageEvent? {
                 await consumer.buffer.next()
             }
@@ -174,7 +175,7 @@ extension EventSource {
             ///
             /// - Parameter actor: The caller's isolation.
             public mutating func next(isolation actor: isolated (any Actor)?) async -> MessageEvent? {
-                await consumer.buffer.next()
+                await consumer.buffer.next(isolation: actor)
             }
         }
 

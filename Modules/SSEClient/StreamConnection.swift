@@ -202,6 +202,7 @@ final class StreamConnection<C: Clock<Duration>>: Sendable {
         let task = Task { await self.decode(body, url: url, lastEventID: lastEventID) }
         control.startReading { task.cancel() }
         var result = await withTaskCancellationHandler { await task.value } onCancel: { task.cancel() }
+        control.buffer.flush()
         if control.finishedReading() { result.failure = .restart }
         return result
     }
@@ -213,7 +214,7 @@ final class StreamConnection<C: Clock<Duration>>: Sendable {
             dispatchesBlocksWithoutData: configuration.dispatchesBlocksWithoutData,
             lastEventID: lastEventID
         )
-        var iterator = body.serverSentEvents(
+        var iterator = FlushingChunks(body: body, buffer: control.buffer).serverSentEvents(
             configuration: decoderConfiguration, readTimeout: configuration.readTimeout, clock: clock
         ).makeAsyncIterator()
         var retry: Duration?
@@ -251,5 +252,28 @@ final class StreamConnection<C: Clock<Duration>>: Sendable {
             return ReadResult(lastEventID: iterator.lastEventID, retry: retry, failure: .error(.connectionFailed(error, url: url)))
         }
         return ReadResult(lastEventID: Task.isCancelled ? delivered : iterator.lastEventID, retry: retry, failure: .error(error))
+    }
+}
+
+/// A response body that hands the events queued so far to the consumer before each read, so the
+/// events of one network chunk reach the consumer in one batch.
+private struct FlushingChunks: AsyncSequence, Sendable {
+    typealias Element = [UInt8]
+
+    let body: ClientResponseBody
+    let buffer: EventBuffer<MessageEvent>
+
+    func makeAsyncIterator() -> Iterator {
+        Iterator(base: body.makeAsyncIterator(), buffer: buffer)
+    }
+
+    struct Iterator: AsyncIteratorProtocol {
+        var base: ClientResponseBody.Iterator
+        let buffer: EventBuffer<MessageEvent>
+
+        mutating func next() async throws -> [UInt8]? {
+            buffer.flush()
+            return try await base.next()
+        }
     }
 }

@@ -12,6 +12,7 @@ import Testing
                 for item in 1...10 {
                     _ = await buffer.send(item, bytes: 40)
                     sent.add(1, ordering: .sequentiallyConsistent)
+                    buffer.flush()
                 }
             }
             // Two items (80 bytes) fit; the third would make 120 and must wait for the consumer.
@@ -39,6 +40,28 @@ import Testing
             #expect(await second.value)
             #expect(await buffer.next() == "small")
             #expect(buffer.queuedBytes == 0)
+        }
+    }
+
+    @Test func queuedItemsWaitForAFlushOrForTheConsumerToAsk() async throws {
+        try await withTimeout {
+            let buffer = EventBuffer<Int>(capacity: 8)
+            let consumer = Task { await buffer.next() }
+            for item in 1...3 { #expect(await buffer.send(item, bytes: 1)) }
+            buffer.flush()
+            #expect(await consumer.value == 1)
+            #expect(await buffer.next() == 2)
+            #expect(await buffer.next() == 3)
+        }
+    }
+
+    @Test func finishingEndsAWaitingConsumerAndDropsQueuedItems() async throws {
+        try await withTimeout {
+            let buffer = EventBuffer<Int>(capacity: 8)
+            #expect(await buffer.send(1, bytes: 1))
+            buffer.finish()
+            #expect(await buffer.next() == nil)
+            #expect(await buffer.send(2, bytes: 1) == false)
         }
     }
 }
