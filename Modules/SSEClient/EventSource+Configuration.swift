@@ -48,19 +48,23 @@ extension EventSource {
         public var firstConnectionRetry: FirstConnectionRetry
 
         /// Called with every error instead of delivering it to ``EventSource/errors``, including
-        /// errors of retried first connections; its result can close the stream (Go:
-        /// `StreamOptionErrorHandler`). It runs on the stream's task and must return promptly.
-        /// Defaults to `nil`.
+        /// every failed first connection, the one that makes subscribing throw too; its result can
+        /// close the stream (Go: `StreamOptionErrorHandler`). It runs on the stream's task and must
+        /// return promptly. Capturing the ``EventSource`` in it keeps the stream alive until
+        /// ``EventSource/close()``. Defaults to `nil`.
         public var errorHandler: (@Sendable (EventSourceError) -> ErrorAction)?
 
         /// Called with the text of every comment line, in order with events and errors.
         /// Defaults to `nil`: comments are ignored.
         public var commentHandler: (@Sendable (String) -> Void)?
 
-        /// Called before every connection attempt with the request about to be sent (standard
-        /// headers and `Last-Event-ID` already set); returns the request to send, for example with
-        /// a fresh token or query. If it throws, the attempt fails with
-        /// ``EventSourceError/requestPreparationFailed``. Defaults to `nil`.
+        /// Called before every connection attempt with the request about to be sent: the request
+        /// this callback returned last time (the subscribed request the first time), with the
+        /// standard headers and `Last-Event-ID` set afresh. Returns the request to send, for example
+        /// with a fresh token, or a query rewritten from its previous value (Go's dynamic query
+        /// parameters). If it throws, the attempt fails with
+        /// ``EventSourceError/requestPreparationFailed`` and the next attempt starts from the
+        /// request sent before. Defaults to `nil`.
         public var prepareRequest: (@Sendable (ClientRequest) async throws -> ClientRequest)?
 
         /// The most redirects (301, 302, 303, 307, 308) followed per connection attempt.
@@ -68,19 +72,33 @@ extension EventSource {
         public var maximumRedirects: Int
 
         /// The largest event, in bytes, the stream accepts; a larger one drops the connection
-        /// with ``EventSourceError/eventTooLarge``. Defaults to 4 MiB.
+        /// with ``EventSourceError/eventTooLarge``. Defaults to 32 MiB, room for the 5 MB and
+        /// 10 MB events of the LaunchDarkly SSE contract tests.
         public var maximumEventSize: Int
 
         /// How many received events may wait for the consumer before reading pauses.
         /// Defaults to 64.
         public var bufferSize: Int
 
+        /// How many bytes of received events (data, id and type) may wait for the consumer before
+        /// reading pauses, so a stream of large events holds at most this much plus the event
+        /// being read, not ``bufferSize`` times ``maximumEventSize``. An event larger than this is
+        /// still delivered, once the queue is empty. Defaults to 64 MiB.
+        public var maximumBufferedBytes: Int
+
+        /// Whether a block that sets fields but has no `data:` line, such as `event: ping`, is
+        /// delivered as an event with empty data, as Go's decoder does. Defaults to `false`: such
+        /// blocks are not dispatched, as the WHATWG specification says.
+        public var dispatchesBlocksWithoutData: Bool
+
         /// Where the stream logs connections, errors and delays (Go: `StreamOptionLogger`).
         /// Defaults to `Logger.disabled`.
         public var logger: Logger
 
         /// What sends the requests (Go: `StreamOptionHTTPClient`). Defaults to
-        /// `AsyncHTTPClientTransport.shared`.
+        /// `AsyncHTTPClientTransport.shared`, which holds up to 1,000 HTTP/1.1 streams per host
+        /// and multiplexes HTTPS streams over HTTP/2 up to the server's stream limit; see
+        /// `AsyncHTTPClientTransport` for going higher.
         public var transport: any ClientTransport
 
         /// The clock that measures retry delays, read timeouts and reset intervals; tests inject
@@ -98,8 +116,10 @@ extension EventSource {
             self.commentHandler = nil
             self.prepareRequest = nil
             self.maximumRedirects = 10
-            self.maximumEventSize = 4 * 1024 * 1024
+            self.maximumEventSize = 32 * 1024 * 1024
             self.bufferSize = 64
+            self.maximumBufferedBytes = 64 * 1024 * 1024
+            self.dispatchesBlocksWithoutData = false
             self.logger = .disabled
             self.transport = AsyncHTTPClientTransport.shared
             self.clock = ContinuousClock()

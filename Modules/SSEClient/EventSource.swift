@@ -21,12 +21,15 @@ import SSETransport
 /// ```
 ///
 /// The stream runs until ``close()``, until an error handler returns
-/// ``ErrorAction/close``, until the server answers 204, or until the reconnect policy gives up;
-/// then both sequences end.
+/// ``ErrorAction/close``, until the server answers 204, until the reconnect policy gives up, or
+/// until nothing refers to it any more: the stream, its ``events`` and ``errors`` and their
+/// iterators all released, the connection closes and the stream's task ends. Then both sequences
+/// end.
 public final class EventSource: Sendable {
     /// The events the stream receives, in order; the sequence ends when the stream closes.
     ///
-    /// Reading pauses while ``Configuration/bufferSize`` events wait for you, and an error or
+    /// Reading pauses while ``Configuration/bufferSize`` events, or
+    /// ``Configuration/maximumBufferedBytes`` of them, wait for you, and an error or
     /// comment is reported only after you have finished with every event received before it
     /// (asked for the next one, or dropped your iterator). So if nothing reads this sequence,
     /// the stream waits, as Go's does.
@@ -35,23 +38,31 @@ public final class EventSource: Sendable {
     /// The errors the stream meets after subscribing, in order; the sequence ends when the
     /// stream closes. Unused when ``Configuration/errorHandler`` is set. Holds the newest 64
     /// errors if nobody reads it.
-    public let errors: AsyncStream<EventSourceError>
+    public let errors: Errors
+
+    /// The response header fields of the newest connection (Go hands them to each event); `nil`
+    /// before the first connection. They change when the stream reconnects, which happens only
+    /// after every event of the previous connection was handed over.
+    public var responseHeaders: HTTPHeaderFields? {
+        lifetime.control.responseHeaders
+    }
 
     /// How well the server's replay covered what this client missed, as the newest connection's
     /// `SSE-Replay` response header said; `nil` when the server did not say. A
     /// `ReplayCoverage.reset` means events were lost: rebuild your state.
     public var replayCoverage: ReplayCoverage? {
-        control.replayCoverage
+        responseHeaders?[ReplayCoverage.headerName].flatMap(ReplayCoverage.init(rawValue:))
     }
 
-    private let control: StreamControl
+    private let lifetime: Lifetime
 
     private init(configuration: Configuration) {
-        let buffer = EventBuffer<MessageEvent>(capacity: configuration.bufferSize)
+        let buffer = EventBuffer<MessageEvent>(capacity: configuration.bufferSize, byteLimit: configuration.maximumBufferedBytes)
         let (errors, errorSink) = AsyncStream<EventSourceError>.makeStream(bufferingPolicy: .bufferingNewest(64))
-        self.events = Events(buffer: buffer)
-        self.errors = errors
-        self.control = StreamControl(buffer: buffer, errors: errorSink)
+        let lifetime = Lifetime(control: StreamControl(buffer: buffer, errors: errorSink))
+        self.events = Events(buffer: buffer, lifetime: lifetime)
+        self.errors = Errors(base: errors, lifetime: lifetime)
+        self.lifetime = lifetime
     }
 
     /// Subscribes to the event stream at a URL with `GET` (Go: `SubscribeWithURL`).
@@ -83,7 +94,7 @@ public final class EventSource: Sendable {
         configuration: Configuration = Configuration()
     ) async throws -> EventSource {
         let source = EventSource(configuration: configuration)
-        let control = source.control
+        let control = source.lifetime.control
         let run = runner(request: request, configuration: configuration, clock: configuration.clock, control: control)
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (subscriber: CheckedContinuation<Void, any Error>) in
@@ -109,14 +120,28 @@ public final class EventSource: Sendable {
     /// Closes the stream for good: the connection or retry wait stops at once and both
     /// sequences end. Safe to call from any task, any number of times.
     public func close() {
-        control.close()
+        lifetime.control.close()
     }
 
     /// Drops the current connection and reconnects after the normal retry delay, as if the
     /// connection had failed, without reporting an error. Restarts requested while the stream is
     /// already reconnecting merge into that reconnection; after ``close()`` this does nothing.
     public func restart() {
-        control.restart()
+        lifetime.control.restart()
+    }
+
+    /// Closes the stream when the last value that can reach it goes away: the stream, its
+    /// sequences and their iterators each hold it; the stream's own task does not.
+    final class Lifetime: Sendable {
+        let control: StreamControl
+
+        init(control: StreamControl) {
+            self.control = control
+        }
+
+        deinit {
+            control.close()
+        }
     }
 }
 
@@ -129,10 +154,11 @@ extension EventSource {
         public typealias Failure = Never
 
         let buffer: EventBuffer<MessageEvent>
+        let lifetime: Lifetime
 
         /// Creates an iterator.
         public func makeAsyncIterator() -> Iterator {
-            Iterator(consumer: Consumer(buffer: buffer))
+            Iterator(consumer: Consumer(buffer: buffer, lifetime: lifetime))
         }
 
         /// Waits for the stream's events.
@@ -140,6 +166,7 @@ extension EventSource {
             let consumer: Consumer
 
             /// Returns the next event, or `nil` once the stream is closed or the task cancelled.
+            /// An event already received comes back at once, without suspending.
             public mutating func next() async -> MessageEvent? {
                 await consumer.buffer.next()
             }
@@ -148,20 +175,60 @@ extension EventSource {
             ///
             /// - Parameter actor: The caller's isolation.
             public mutating func next(isolation actor: isolated (any Actor)?) async -> MessageEvent? {
-                await consumer.buffer.next()
+                await consumer.buffer.next(isolation: actor)
             }
         }
 
-        /// Tells the buffer when an iterator goes away, so errors are not held for it.
+        /// Tells the buffer when an iterator goes away, so errors are not held for it, and keeps
+        /// the stream alive while the iterator lives.
         final class Consumer: Sendable {
             let buffer: EventBuffer<MessageEvent>
+            let lifetime: Lifetime
 
-            init(buffer: EventBuffer<MessageEvent>) {
+            init(buffer: EventBuffer<MessageEvent>, lifetime: Lifetime) {
                 self.buffer = buffer
+                self.lifetime = lifetime
             }
 
             deinit {
                 buffer.consumerDidLeave()
+            }
+        }
+    }
+}
+
+extension EventSource {
+    /// The errors of an ``EventSource``, as an asynchronous sequence that ends when the stream
+    /// closes; the sequence and its iterators keep the stream alive.
+    public struct Errors: AsyncSequence, Sendable {
+        /// Each element is one error.
+        public typealias Element = EventSourceError
+        /// Reading errors never throws.
+        public typealias Failure = Never
+
+        let base: AsyncStream<EventSourceError>
+        let lifetime: Lifetime
+
+        /// Creates an iterator.
+        public func makeAsyncIterator() -> Iterator {
+            Iterator(base: base.makeAsyncIterator(), lifetime: lifetime)
+        }
+
+        /// Waits for the stream's errors.
+        public struct Iterator: AsyncIteratorProtocol {
+            var base: AsyncStream<EventSourceError>.Iterator
+            let lifetime: Lifetime
+
+            /// Returns the next error, or `nil` once the stream is closed or the task cancelled.
+            public mutating func next() async -> EventSourceError? {
+                await base.next()
+            }
+
+            /// Returns the next error, or `nil` once the stream is closed or the task cancelled.
+            ///
+            /// - Parameter actor: The caller's isolation.
+            public mutating func next(isolation actor: isolated (any Actor)?) async -> EventSourceError? {
+                await base.next(isolation: actor)
             }
         }
     }

@@ -47,9 +47,11 @@ struct ReconnectStateMachine: Sendable {
         attemptsSinceGood = 0
     }
 
-    /// The server sent `retry:`: it becomes the base delay and the backoff starts over (Go: `SetBaseDelay`).
+    /// The server sent `retry:`: it becomes the base delay, raised to the configured minimum, and
+    /// the backoff starts over (Go: `SetBaseDelay`). Zero or less is ignored, as Go does.
     mutating func serverRequestedRetry(_ delay: Duration) {
-        baseDelay = delay
+        guard delay > .zero else { return }
+        baseDelay = max(delay, retry.minimumServerDelay)
         retryCount = 0
     }
 

@@ -57,10 +57,15 @@ public struct ExponentialBackoff: RetryStrategy {
     ///   - base: The base delay.
     /// - Returns: The delay.
     public func delay(retryCount: Int, base: Duration) -> Duration {
-        var delay = base
+        var delay = max(base, .zero)
         if let maximumDelay {
-            let doubled = base * Double(1 << min(max(retryCount, 0), 40))
-            delay = min(doubled, maximumDelay)
+            // Clamp before doubling, so no base or count can overflow.
+            delay = min(delay, maximumDelay)
+            var doublings = max(retryCount, 0)
+            while doublings > 0, delay > .zero, delay < maximumDelay {
+                delay = delay < maximumDelay / 2 ? delay * 2 : maximumDelay
+                doublings -= 1
+            }
         }
         if jitter > 0 {
             delay -= delay * (jitter * random())
@@ -88,20 +93,29 @@ public struct RetryConfiguration: Sendable {
     /// ``ExponentialBackoff`` without backoff or jitter.
     public var strategy: any RetryStrategy
 
+    /// The shortest base delay a server's `retry:` field may set: a shorter one is raised to this,
+    /// so a server cannot make its clients reconnect in a tight loop. A `retry:` of zero is
+    /// ignored (Go's behaviour). Your own ``initialDelay`` is not raised. Defaults to 100
+    /// milliseconds.
+    public var minimumServerDelay: Duration
+
     /// Creates a configuration; every parameter defaults as documented on its property.
     ///
     /// - Parameters:
     ///   - initialDelay: The first delay.
     ///   - resetInterval: How long a connection must stay good to reset the backoff.
     ///   - strategy: The delay strategy.
+    ///   - minimumServerDelay: The shortest base delay a server's `retry:` may set.
     public init(
         initialDelay: Duration = .seconds(3),
         resetInterval: Duration = .seconds(60),
-        strategy: any RetryStrategy = ExponentialBackoff()
+        strategy: any RetryStrategy = ExponentialBackoff(),
+        minimumServerDelay: Duration = .milliseconds(100)
     ) {
         self.initialDelay = initialDelay
         self.resetInterval = resetInterval
         self.strategy = strategy
+        self.minimumServerDelay = minimumServerDelay
     }
 
     /// The same delay before every attempt, optionally jittered (Go's behaviour without

@@ -43,16 +43,16 @@ final class StreamConnection<C: Clock<Duration>>: Sendable {
         )
         var lastEventID = configuration.lastEventID
         var lastError: EventSourceError?
+        var lastSent = request
         while control.beginAttempt() {
             let failure: ReconnectStateMachine.Failure
-            switch await connect(lastEventID: lastEventID) {
+            switch await connect(&lastSent, lastEventID: lastEventID) {
             case .failure(let error):
                 failure = .error(error)
             case .success(let (response, url)):
                 machine.connected(at: elapsed())
                 logger.info("connected", metadata: [SSELogMetadataKey.lastEventID: "\(lastEventID)"])
-                let coverage = response.headers[ReplayCoverage.headerName].flatMap(ReplayCoverage.init(rawValue:))
-                control.connected(replayCoverage: coverage)
+                control.connected(headers: response.headers)
                 let result = await read(response.body, url: url, lastEventID: lastEventID)
                 lastEventID = result.lastEventID
                 if let retry = result.retry { machine.serverRequestedRetry(retry) }
@@ -64,9 +64,7 @@ final class StreamConnection<C: Clock<Duration>>: Sendable {
             if case .error(let error) = failure {
                 lastError = error
                 logger.info("stream error", metadata: ["error": "\(error)"])
-                if !initial || action != .stop {
-                    guard await report(error, initial: initial) else { break }
-                }
+                guard await report(error, initial: initial) else { break }
             }
             guard case .reconnect(let delay) = action else { break }
             logger.info("reconnecting", metadata: ["delay": "\(delay)", SSELogMetadataKey.lastEventID: "\(lastEventID)"])
@@ -80,7 +78,8 @@ final class StreamConnection<C: Clock<Duration>>: Sendable {
     }
 
     /// Hands an error to the handler or the error sequence, after the consumer has finished with
-    /// every earlier event.
+    /// every earlier event. The handler hears every error, as Go's does; the sequence does not
+    /// hear first-connection errors, which subscribing throws or retries.
     ///
     /// - Returns: `false` when the handler asked to close.
     private func report(_ error: EventSourceError, initial: Bool) async -> Bool {
@@ -95,8 +94,16 @@ final class StreamConnection<C: Clock<Duration>>: Sendable {
     // MARK: - Connecting
 
     /// Sends the request, following redirects, and checks the response.
-    private func connect(lastEventID: String) async -> Result<(ClientResponse, URL), EventSourceError> {
-        var request = self.request
+    ///
+    /// - Parameters:
+    ///   - lastSent: The request sent last time; becomes the one sent now (before redirects), so
+    ///     ``EventSource/Configuration/prepareRequest`` sees its previous result.
+    ///   - lastEventID: The `Last-Event-ID` to send.
+    private func connect(
+        _ lastSent: inout ClientRequest,
+        lastEventID: String
+    ) async -> Result<(ClientResponse, URL), EventSourceError> {
+        var request = lastSent
         request.headers["Accept"] = "text/event-stream"
         request.headers["Cache-Control"] = "no-cache"
         request.headers["Last-Event-ID"] = lastEventID.isEmpty ? nil : lastEventID
@@ -107,6 +114,7 @@ final class StreamConnection<C: Clock<Duration>>: Sendable {
                 return .failure(.requestPreparationFailed(error))
             }
         }
+        lastSent = request
         var redirects = 0
         while true {
             let response: ClientResponse
@@ -194,6 +202,7 @@ final class StreamConnection<C: Clock<Duration>>: Sendable {
         let task = Task { await self.decode(body, url: url, lastEventID: lastEventID) }
         control.startReading { task.cancel() }
         var result = await withTaskCancellationHandler { await task.value } onCancel: { task.cancel() }
+        control.buffer.flush()
         if control.finishedReading() { result.failure = .restart }
         return result
     }
@@ -202,9 +211,10 @@ final class StreamConnection<C: Clock<Duration>>: Sendable {
         let decoderConfiguration = EventStreamDecoder.Configuration(
             maximumEventSize: configuration.maximumEventSize,
             reportsComments: configuration.commentHandler != nil,
+            dispatchesBlocksWithoutData: configuration.dispatchesBlocksWithoutData,
             lastEventID: lastEventID
         )
-        var iterator = body.serverSentEvents(
+        var iterator = FlushingChunks(body: body, buffer: control.buffer).serverSentEvents(
             configuration: decoderConfiguration, readTimeout: configuration.readTimeout, clock: clock
         ).makeAsyncIterator()
         var retry: Duration?
@@ -216,7 +226,8 @@ final class StreamConnection<C: Clock<Duration>>: Sendable {
             while let output = try await iterator.next() {
                 switch output {
                 case .event(let event):
-                    guard await control.buffer.send(event) else {
+                    let bytes = event.data.utf8.count + event.id.utf8.count + event.event.utf8.count
+                    guard await control.buffer.send(event, bytes: bytes) else {
                         return ReadResult(lastEventID: delivered, retry: retry, failure: .error(.ended(.streamEnded, url: url)))
                     }
                 case .comment(let text):
@@ -241,5 +252,28 @@ final class StreamConnection<C: Clock<Duration>>: Sendable {
             return ReadResult(lastEventID: iterator.lastEventID, retry: retry, failure: .error(.connectionFailed(error, url: url)))
         }
         return ReadResult(lastEventID: Task.isCancelled ? delivered : iterator.lastEventID, retry: retry, failure: .error(error))
+    }
+}
+
+/// A response body that hands the events queued so far to the consumer before each read, so the
+/// events of one network chunk reach the consumer in one batch.
+private struct FlushingChunks: AsyncSequence, Sendable {
+    typealias Element = [UInt8]
+
+    let body: ClientResponseBody
+    let buffer: EventBuffer<MessageEvent>
+
+    func makeAsyncIterator() -> Iterator {
+        Iterator(base: body.makeAsyncIterator(), buffer: buffer)
+    }
+
+    struct Iterator: AsyncIteratorProtocol {
+        var base: ClientResponseBody.Iterator
+        let buffer: EventBuffer<MessageEvent>
+
+        mutating func next() async throws -> [UInt8]? {
+            buffer.flush()
+            return try await base.next()
+        }
     }
 }

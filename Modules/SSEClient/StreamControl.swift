@@ -1,4 +1,5 @@
 import SSEProtocol
+import SSETransport
 
 /// The part of an ``EventSource`` that `close()` and `restart()` reach from any task: it owns
 /// the running task, the current connection's read task and the sinks of both sequences.
@@ -9,7 +10,7 @@ final class StreamControl: Sendable {
         var run: Task<Void, Never>?
         var readCancel: (@Sendable () -> Void)?
         var subscriber: CheckedContinuation<Void, any Error>?
-        var replayCoverage: ReplayCoverage?
+        var responseHeaders: HTTPHeaderFields?
     }
 
     let buffer: EventBuffer<MessageEvent>
@@ -75,17 +76,17 @@ final class StreamControl: Sendable {
         }
     }
 
-    /// What the newest connection's `SSE-Replay` header said.
-    var replayCoverage: ReplayCoverage? {
-        state.withLock { $0.replayCoverage }
+    /// The response header fields of the newest connection.
+    var responseHeaders: HTTPHeaderFields? {
+        state.withLock { $0.responseHeaders }
     }
 
     /// The connection was established: subscribing returns.
     ///
-    /// - Parameter replayCoverage: What the response's `SSE-Replay` header said, if anything.
-    func connected(replayCoverage: ReplayCoverage?) {
+    /// - Parameter headers: The response's header fields.
+    func connected(headers: HTTPHeaderFields) {
         let subscriber = state.withLock { state in
-            state.replayCoverage = replayCoverage
+            state.responseHeaders = headers
             defer { state.subscriber = nil }
             return state.subscriber
         }

@@ -279,18 +279,19 @@ import Testing
         }
     }
 
-    @Test func theRequestHookRunsBeforeEveryAttemptAndCanChangeHeadersAndQuery() async throws {
+    @Test func theRequestHookRunsBeforeEveryAttemptAndSeesTheRequestItSentLastTime() async throws {
         try await withTimeout {
-            let attempts = Recorder<Int>()
             try await ScriptedServer.run(Self.endsOnce) { server in
                 let clock = TestClock()
                 let stream = try await EventSource.subscribe(to: server.url(), configuration: .testing(clock) {
+                    // Go's dynamic query parameters: each attempt rewrites the previous attempt's query.
                     $0.prepareRequest = { request in
-                        attempts.append(1)
-                        let attempt = attempts.values.count
+                        var components = URLComponents(url: request.url, resolvingAgainstBaseURL: false)!
+                        let attempt = Int(components.queryItems?.first { $0.name == "attempt" }?.value ?? "0")! + 1
+                        components.queryItems = [URLQueryItem(name: "attempt", value: "\(attempt)")]
                         var request = request
+                        request.url = components.url!
                         request.headers["Authorization"] = "Bearer token-\(attempt)"
-                        request.url = URL(string: request.url.absoluteString + "?attempt=\(attempt)")!
                         return request
                     }
                 })
@@ -301,6 +302,72 @@ import Testing
                 #expect(requests.map(\.uri) == ["/stream?attempt=1", "/stream?attempt=2"])
                 #expect(requests.map { $0.headers["Authorization"] } == [["Bearer token-1"], ["Bearer token-2"]])
                 #expect(requests.last?.headers["Last-Event-ID"] == ["0"])
+            }
+        }
+    }
+
+    @Test func theErrorHandlerHearsTheFailureThatEndsTheFirstConnectionRetry() async throws {
+        try await withTimeout {
+            let handled = Recorder<EventSourceError>()
+            try await ScriptedServer.run({ _, connection in
+                try await connection.writeResponse(status: "500 Internal Server Error")
+            }) { server in
+                let clock = TestClock()
+                async let subscribed = EventSource.subscribe(to: server.url(), configuration: .testing(clock) {
+                    $0.firstConnectionRetry = .timeout(.seconds(5))
+                    $0.errorHandler = { error in
+                        handled.append(error)
+                        return .proceed
+                    }
+                })
+                clock.advance(by: try await clock.nextSleep())
+                do {
+                    _ = try await subscribed
+                    Issue.record("subscribing succeeded")
+                } catch let error as EventSourceError {
+                    #expect(error == .httpStatus(500))
+                }
+                #expect(server.requestCount == 2)
+                #expect(handled.values == [.httpStatus(500), .httpStatus(500)])
+            }
+        }
+    }
+
+    @Test func theErrorHandlerHearsAFirstConnectionFailureThatIsNotRetried() async throws {
+        try await withTimeout {
+            let handled = Recorder<EventSourceError>()
+            try await ScriptedServer.run({ _, connection in
+                try await connection.writeResponse(status: "401 Unauthorized")
+            }) { server in
+                await #expect(throws: EventSourceError.httpStatus(401)) {
+                    try await EventSource.subscribe(to: server.url(), configuration: .testing(TestClock()) {
+                        $0.errorHandler = { error in
+                            handled.append(error)
+                            return .proceed
+                        }
+                    })
+                }
+                #expect(handled.values == [.httpStatus(401)])
+            }
+        }
+    }
+
+    @Test func theResponseHeadersOfTheCurrentConnectionAreExposed() async throws {
+        try await withTimeout {
+            try await ScriptedServer.run({ request, connection in
+                try await connection.writeStreamHead(extraHeaders: "X-Connection: \(request.index)\r\n")
+                try await connection.write(sse("data: \(request.index)"))
+                if request.index > 0 { await connection.waitForClientToClose() }
+            }) { server in
+                let clock = TestClock()
+                let stream = try await EventSource.subscribe(to: server.url(), configuration: .testing(clock))
+                defer { stream.close() }
+                #expect(stream.responseHeaders?["X-Connection"] == "0")
+                #expect(try await stream.nextEvent().data == "0")
+                clock.advance(by: try await clock.nextSleep())
+                #expect(try await stream.nextEvent().data == "1")
+                #expect(stream.responseHeaders?["X-Connection"] == "1")
+                #expect(stream.responseHeaders?["Content-Type"] == "text/event-stream")
             }
         }
     }

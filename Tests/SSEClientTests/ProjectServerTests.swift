@@ -95,4 +95,53 @@ import Testing
             }
         }
     }
+
+    /// The default transport holds many streams to one host at once; AsyncHTTPClient's own pool
+    /// allows 8, so the 9th would wait for a connection until the connect timeout.
+    @Test func fiftyStreamsToOneHostAllReceiveEveryEvent() async throws {
+        try await withTimeout(seconds: 50) {
+            try await Self.withServer { server, url in
+                let streams = try await withThrowingTaskGroup(of: EventSource.self) { group in
+                    for _ in 0..<50 {
+                        group.addTask { try await EventSource.subscribe(to: url, configuration: .testing(TestClock())) }
+                    }
+                    return try await group.reduce(into: []) { $0.append($1) }
+                }
+                defer { streams.forEach { $0.close() } }
+                #expect(server.subscriberCount(channel: "news") == 50)
+                try server.publish(MessageEvent(id: "1", data: "to everyone"), to: ["news"])
+                let received = try await withThrowingTaskGroup(of: MessageEvent.self) { group in
+                    for stream in streams { group.addTask { try await stream.nextEvent() } }
+                    return try await group.reduce(into: []) { $0.append($1) }
+                }
+                #expect(received == Array(repeating: MessageEvent(id: "1", data: "to everyone"), count: 50))
+            }
+        }
+    }
+
+    @Test func aStreamThatGetsNoConnectionFromThePoolReportsItToTheErrorHandler() async throws {
+        try await withTimeout {
+            try await Self.withServer { server, url in
+                let transport = AsyncHTTPClientTransport(
+                    configuration: .init(connectTimeout: .seconds(2), maximumConnectionsPerHost: 1)
+                )
+                let first = try await EventSource.subscribe(to: url, configuration: .testing(TestClock()) { $0.transport = transport })
+                defer { first.close() }
+                let handled = Recorder<EventSourceError>()
+                let error = try await #require(throws: EventSourceError.self) {
+                    try await EventSource.subscribe(to: url, configuration: .testing(TestClock()) {
+                        $0.transport = transport
+                        $0.errorHandler = { error in
+                            handled.append(error)
+                            return .proceed
+                        }
+                    })
+                }
+                #expect(error == .connectionFailed)
+                #expect(String(describing: error.underlying).contains("getConnectionFromPoolTimeout"))
+                #expect(handled.values == [.connectionFailed])
+                #expect(server.subscriberCount(channel: "news") == 1)
+            }
+        }
+    }
 }

@@ -136,4 +136,50 @@ import SSETransport
         #expect(machine.failed(.error(.unexpectedEnd), at: .seconds(1)) == .reconnect(after: .seconds(3)))
         #expect(machine.failed(Self.ended, at: .seconds(4)) == .stop)
     }
+
+    @Test(arguments: [Duration.zero, .milliseconds(-5)])
+    func aRetryOfZeroOrLessIsIgnored(retry: Duration) {
+        var machine = machine(retry: .constant(.seconds(2)))
+        machine.serverRequestedRetry(retry)
+        #expect(machine.failed(Self.ended, at: .seconds(1)) == .reconnect(after: .seconds(2)))
+    }
+
+    @Test func aServerRetryBelowTheFloorIsRaisedButTheUsersOwnDelayIsNot() {
+        var machine = machine(retry: .constant(.milliseconds(10)))
+        #expect(machine.failed(Self.ended, at: .seconds(1)) == .reconnect(after: .milliseconds(10)))
+        machine.serverRequestedRetry(.milliseconds(1))
+        #expect(machine.failed(Self.ended, at: .seconds(2)) == .reconnect(after: .milliseconds(100)))
+        machine.serverRequestedRetry(.milliseconds(250))
+        #expect(machine.failed(Self.ended, at: .seconds(3)) == .reconnect(after: .milliseconds(250)))
+    }
+
+    @Test func theFloorIsConfigurable() {
+        var retry = RetryConfiguration.constant(.seconds(1))
+        retry.minimumServerDelay = .seconds(2)
+        var machine = machine(retry: retry)
+        machine.serverRequestedRetry(.milliseconds(1))
+        #expect(machine.failed(Self.ended, at: .seconds(1)) == .reconnect(after: .seconds(2)))
+    }
+
+    /// The largest `retry:` the decoder accepts, with backoff, over many failures: no trap, no overflow.
+    @Test(arguments: [Duration.seconds(30), .milliseconds(Int64.max) * 4])
+    func theLargestRetryWithBackoffNeverOverflows(maximum: Duration) {
+        var machine = machine(retry: .exponentialBackoff(initial: .seconds(1), max: maximum, jitter: 0.5))
+        machine.serverRequestedRetry(.milliseconds(Int64.max))
+        for failure in 1...200 {
+            guard case .reconnect(let delay) = machine.failed(Self.ended, at: .seconds(failure)) else {
+                Issue.record("stopped reconnecting")
+                return
+            }
+            #expect(delay >= .zero && delay <= maximum)
+        }
+    }
+
+    @Test(arguments: [0, 1, 62, 63, 64, 1_000, Int.max])
+    func backoffClampsBeforeDoubling(retryCount: Int) {
+        let strategy = ExponentialBackoff(maximumDelay: .seconds(Int64.max))
+        #expect(strategy.delay(retryCount: retryCount, base: .milliseconds(Int64.max)) <= .seconds(Int64.max))
+        #expect(strategy.delay(retryCount: retryCount, base: .nanoseconds(1)) <= .seconds(Int64.max))
+        #expect(strategy.delay(retryCount: retryCount, base: .zero) == .zero)
+    }
 }

@@ -206,6 +206,28 @@ import Testing
         }
     }
 
+    @Test(arguments: [false, true])
+    func goModeDeliversBlocksWithoutData(goMode: Bool) async throws {
+        try await withTimeout {
+            try await ScriptedServer.run({ _, connection in
+                try await connection.writeStreamHead()
+                try await connection.write(sse("event: ping", "id: 9\ndata: after"))
+                await connection.waitForClientToClose()
+            }) { server in
+                let stream = try await EventSource.subscribe(
+                    to: server.url(), configuration: .testing(TestClock()) { $0.dispatchesBlocksWithoutData = goMode }
+                )
+                defer { stream.close() }
+                if goMode {
+                    let ping = try await stream.nextEvent()
+                    #expect(ping.event == "ping")
+                    #expect(ping.data == "")
+                }
+                #expect(try await stream.nextEvent() == MessageEvent(id: "9", data: "after"))
+            }
+        }
+    }
+
     @Test func anOversizedEventDropsTheConnection() async throws {
         try await withTimeout {
             try await ScriptedServer.run({ _, connection in
