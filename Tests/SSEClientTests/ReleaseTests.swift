@@ -1,3 +1,4 @@
+import SSEAsyncHTTPClient
 import SSEClient
 import SSEProtocol
 import SSETestSupport
