@@ -60,6 +60,11 @@ final class ByteCollector: ChannelInboundHandler, Sendable {
         }
     }
 
+    /// Whether the server has not closed the connection so far.
+    var isOpen: Bool {
+        !state.withLock { $0.closed }
+    }
+
     /// The text received until the server closed the connection.
     func textUntilClosed() async throws -> String {
         try await text { _, closed in closed }
