@@ -29,14 +29,14 @@ struct FrontDoorTests {
     }
 
     @Test func anUnfinishedRequestHeadIsClosedAfterTheRequestTimeout() async throws {
-        let http = try await start(["/hello": hello]) { $0.requestTimeout = .milliseconds(200) }
+        let http = try await start(["/hello": hello]) { $0.requestTimeout = .seconds(1) }
         let client = try await ByteCollector.send(Array("GET /hello HTTP/1.1\r\nHost: x\r\n".utf8), port: http.port)
         #expect(try await client.textUntilClosed() == "")
         try await http.shutdown()
     }
 
     @Test func anIdleKeepAliveConnectionIsClosedAfterTheRequestTimeout() async throws {
-        let http = try await start(["/hello": hello]) { $0.requestTimeout = .milliseconds(200) }
+        let http = try await start(["/hello": hello]) { $0.requestTimeout = .seconds(1) }
         let client = try await ByteCollector.send(Array("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n".utf8), port: http.port)
         let text = try await client.textUntilClosed()
         #expect(text.hasPrefix("HTTP/1.1 200 OK\r\n"))
@@ -46,7 +46,7 @@ struct FrontDoorTests {
 
     @Test func aStreamingResponseIsNeverClosedByTheRequestTimeout() async throws {
         let streaming = StreamingHandler()
-        let http = try await start(["/stream": streaming, "/hello": hello]) { $0.requestTimeout = .milliseconds(200) }
+        let http = try await start(["/stream": streaming, "/hello": hello]) { $0.requestTimeout = .seconds(1) }
         let stream = try await ByteCollector.send(Array("GET /stream HTTP/1.1\r\nHost: x\r\n\r\n".utf8), port: http.port)
         _ = try await stream.text { text, _ in text.hasSuffix("5\r\nfirst\r\n") }
         // A connection opened after the stream started times out; by then the stream has been

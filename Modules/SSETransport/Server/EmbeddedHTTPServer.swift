@@ -21,7 +21,8 @@ import SSELogging
 /// body; a body sent to a route that takes none gets `413` and `Connection: close`, and is never
 /// buffered. A request the HTTP parser rejects gets `400 Bad Request` and the connection is
 /// closed. Pipelined requests are answered in order; a response that closes the connection at
-/// its end (every streamed response) says `Connection: close`. Every connection reads
+/// its end (every streamed response) says `Connection: close` unless its handler set a
+/// `Connection` header of its own. Every connection reads
 /// continuously while it waits for no queued request, so a streamed response learns at once when
 /// its peer leaves.
 ///

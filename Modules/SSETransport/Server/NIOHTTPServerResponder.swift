@@ -72,7 +72,9 @@ final class NIOHTTPServerResponder: HTTPServerResponder, @unchecked Sendable {
         let closesAtEnd = streams || !keepAlive
         state = .open(closesAtEnd: closesAtEnd)
         if closesAtEnd {
-            headers.replaceOrAdd(name: "Connection", value: "close")
+            // Tell the peer that requests it pipelined behind this one will not be answered,
+            // unless the handler chose its own Connection header.
+            if !headers.contains(name: "connection") { headers.add(name: "Connection", value: "close") }
             onProgress(self, .closesAtEnd)
         }
         let responseHead = HTTPResponseHead(
