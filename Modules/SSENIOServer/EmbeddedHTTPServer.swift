@@ -16,10 +16,21 @@ import SSETransport
 /// try await http.shutdown()
 /// ```
 ///
-/// Routes match the request path exactly (the query is ignored). An unknown path gets
-/// `404 Not Found`; a request the HTTP parser rejects gets `400 Bad Request` and the connection
-/// is closed. Every connection reads continuously, so a streamed response learns at once when
+/// Routes match the request path exactly (the query is ignored). Route and method are decided as
+/// soon as a request head arrives: an unknown path gets `404 Not Found` and a method the route
+/// refuses (see ``HTTPServerHandler/admission(method:)``) its refusal, without waiting for a
+/// body; a body sent to a route that takes none gets `413` and `Connection: close`, and is never
+/// buffered. A request the HTTP parser rejects gets `400 Bad Request` and the connection is
+/// closed. Pipelined requests are answered in order; a response that closes the connection at
+/// its end (every streamed response) says `Connection: close` unless its handler set a
+/// `Connection` header of its own. Every connection reads
+/// continuously while it waits for no queued request, so a streamed response learns at once when
 /// its peer leaves.
+///
+/// The server bounds what a peer can hold: see ``Configuration/requestTimeout``,
+/// ``Configuration/maximumConnections`` and ``Configuration/pipeliningDepth``. When the process
+/// runs out of file descriptors, the server keeps serving its connections and stops accepting
+/// new ones for a second at a time, instead of retrying `accept` in a busy loop.
 public final class EmbeddedHTTPServer: Sendable {
     /// Settings for an ``EmbeddedHTTPServer``.
     public struct Configuration: Sendable {
@@ -34,6 +45,18 @@ public final class EmbeddedHTTPServer: Sendable {
         public var backlog: Int32
         /// Where connection errors are logged. Defaults to `Logger.disabled`.
         public var logger: Logger
+        /// How long a connection may take to send a complete request (head and body), counted from
+        /// when it opens or its previous response ended; a connection that takes longer, or sits
+        /// idle this long between requests, is closed. A response in progress, such as an event
+        /// stream, never counts as idle. Defaults to 10 seconds.
+        public var requestTimeout: Duration
+        /// How many connections are served at once, streaming ones included; the first request on
+        /// each connection beyond it gets `503 Service Unavailable` and the connection closes.
+        /// Defaults to 10,000.
+        public var maximumConnections: Int
+        /// How many pipelined requests a connection may queue behind the one being answered; the
+        /// next one gets `503` with `Connection: close`. Defaults to 16.
+        public var pipeliningDepth: Int
 
         /// Creates a configuration; every parameter defaults as documented on its property.
         ///
@@ -43,18 +66,27 @@ public final class EmbeddedHTTPServer: Sendable {
         ///   - writeBufferHighWatermark: The buffered bytes at which a responder stops being writable.
         ///   - backlog: The listen backlog.
         ///   - logger: Where connection errors are logged.
+        ///   - requestTimeout: How long a connection may take to send a request, or stay idle.
+        ///   - maximumConnections: How many connections are served at once.
+        ///   - pipeliningDepth: How many pipelined requests a connection may queue.
         public init(
             eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
             maximumRequestBodySize: Int = 1 << 20,
             writeBufferHighWatermark: Int = 64 * 1024,
             backlog: Int32 = 4096,
-            logger: Logger = .disabled
+            logger: Logger = .disabled,
+            requestTimeout: Duration = .seconds(10),
+            maximumConnections: Int = 10_000,
+            pipeliningDepth: Int = 16
         ) {
             self.eventLoopGroup = eventLoopGroup
             self.maximumRequestBodySize = maximumRequestBodySize
             self.writeBufferHighWatermark = writeBufferHighWatermark
             self.backlog = backlog
             self.logger = logger
+            self.requestTimeout = requestTimeout
+            self.maximumConnections = maximumConnections
+            self.pipeliningDepth = pipeliningDepth
         }
     }
 
@@ -88,8 +120,12 @@ public final class EmbeddedHTTPServer: Sendable {
         configuration: Configuration = Configuration()
     ) async throws -> EmbeddedHTTPServer {
         let router = Router(routes: routes)
-        let connections = ConnectionRegistry()
-        let limits = HTTPConnectionHandler.Limits(maximumBodySize: configuration.maximumRequestBodySize)
+        let connections = ConnectionRegistry(maximumConnections: configuration.maximumConnections)
+        let limits = HTTPConnectionHandler.Limits(
+            maximumBodySize: configuration.maximumRequestBodySize,
+            requestTimeout: TimeAmount(configuration.requestTimeout),
+            pipeliningDepth: configuration.pipeliningDepth
+        )
         let logger = configuration.logger
         let waterMark = ChannelOptions.Types.WriteBufferWaterMark(
             low: configuration.writeBufferHighWatermark / 2,
@@ -98,6 +134,13 @@ public final class EmbeddedHTTPServer: Sendable {
         let listener = try await ServerBootstrap(group: configuration.eventLoopGroup)
             .serverChannelOption(.backlog, value: configuration.backlog)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            // Without it, running out of file descriptors makes the loop retry `accept` at once,
+            // forever (see AcceptPauseHandler for why SwiftNIO's own back-off does not help).
+            .serverChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(AcceptPauseHandler(pause: .seconds(1)))
+                }
+            }
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.writeBufferWaterMark, value: waterMark)
             // Subscribers rarely send more than one small request: start with small read buffers,
@@ -105,7 +148,8 @@ public final class EmbeddedHTTPServer: Sendable {
             .childChannelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 1024, maximum: 65536))
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    guard connections.add(channel) else {
+                    let admission = connections.add(channel)
+                    guard admission != .shutDown else {
                         channel.close(promise: nil)
                         return
                     }
@@ -115,7 +159,7 @@ public final class EmbeddedHTTPServer: Sendable {
                         withErrorHandling: true
                     )
                     try channel.pipeline.syncOperations.addHandler(
-                        HTTPConnectionHandler(router: router, limits: limits, logger: logger)
+                        HTTPConnectionHandler(router: router, limits: limits, overLimit: admission == .overLimit, logger: logger)
                     )
                 }
             }

@@ -8,6 +8,15 @@ import SSETransport
 /// All state is touched only on the connection's event loop (the protocol's contract), which is
 /// what makes the unchecked `Sendable` sound.
 final class NIOHTTPServerResponder: HTTPServerResponder, @unchecked Sendable {
+    /// What the connection hears about its response.
+    enum Progress {
+        /// The head went out, and the connection closes once the response ends: requests behind
+        /// this one will not be answered.
+        case closesAtEnd
+        /// The response ended; `closesConnection` tells whether the connection closes now.
+        case finished(closesConnection: Bool)
+    }
+
     private enum State {
         case idle
         case open(closesAtEnd: Bool)
@@ -18,7 +27,8 @@ final class NIOHTTPServerResponder: HTTPServerResponder, @unchecked Sendable {
     private let eventLoop: any EventLoop
     private let version: HTTPVersion
     private let keepAlive: Bool
-    private let onFinish: (NIOHTTPServerResponder) -> Void
+    private let lingers: Bool
+    private let onProgress: (NIOHTTPServerResponder, Progress) -> Void
     private var state = State.idle
     private var pending: ByteBuffer?
     private var eventHandler: (@Sendable (HTTPServerResponderEvent) -> Void)?
@@ -28,13 +38,15 @@ final class NIOHTTPServerResponder: HTTPServerResponder, @unchecked Sendable {
         context: ChannelHandlerContext,
         version: HTTPVersion,
         keepAlive: Bool,
-        onFinish: @escaping (NIOHTTPServerResponder) -> Void
+        lingers: Bool = false,
+        onProgress: @escaping (NIOHTTPServerResponder, Progress) -> Void
     ) {
         self.context = context
         self.eventLoop = context.eventLoop
         self.version = version
         self.keepAlive = keepAlive
-        self.onFinish = onFinish
+        self.lingers = lingers
+        self.onProgress = onProgress
     }
 
     func execute(_ work: @escaping @Sendable () -> Void) {
@@ -58,7 +70,14 @@ final class NIOHTTPServerResponder: HTTPServerResponder, @unchecked Sendable {
         var headers = HTTPHeaders()
         for field in head.headers { headers.add(name: field.name, value: field.value) }
         let streams = !headers.contains(name: "content-length")
-        state = .open(closesAtEnd: streams || !keepAlive)
+        let closesAtEnd = streams || !keepAlive
+        state = .open(closesAtEnd: closesAtEnd)
+        if closesAtEnd {
+            // Tell the peer that requests it pipelined behind this one will not be answered,
+            // unless the handler chose its own Connection header.
+            if !headers.contains(name: "connection") { headers.add(name: "Connection", value: "close") }
+            onProgress(self, .closesAtEnd)
+        }
         let responseHead = HTTPResponseHead(
             version: version,
             status: HTTPResponseStatus(statusCode: head.status),
@@ -99,10 +118,18 @@ final class NIOHTTPServerResponder: HTTPServerResponder, @unchecked Sendable {
             context.write(NIOAny(HTTPServerResponsePart.body(.byteBuffer(body))), promise: nil)
         }
         state = .finished
-        onFinish(self)
         let done = context.eventLoop.makePromise(of: Void.self)
         context.writeAndFlush(NIOAny(HTTPServerResponsePart.end(nil)), promise: done)
-        if closesAtEnd {
+        if closesAtEnd && lingers {
+            // The peer may still be sending a body nobody reads: closing now would reset the
+            // connection and could destroy the response before the peer reads it. Close only the
+            // output; the connection closes when the peer does or its request timeout expires.
+            done.futureResult.whenComplete { _ in
+                let halfClosed = self.eventLoop.makePromise(of: Void.self)
+                halfClosed.futureResult.whenFailure { _ in self.context.close(promise: nil) }
+                self.context.close(mode: .output, promise: halfClosed)
+            }
+        } else if closesAtEnd {
             done.futureResult.whenComplete { _ in
                 self.context.close(promise: nil)
                 self.connectionClosed()
@@ -110,6 +137,7 @@ final class NIOHTTPServerResponder: HTTPServerResponder, @unchecked Sendable {
         } else {
             eventHandler = nil
         }
+        onProgress(self, .finished(closesConnection: closesAtEnd))
     }
 
     func close() {

@@ -6,6 +6,7 @@ import Synchronization
 /// the bytes satisfy a condition (or the connection closes), with a ten-second deadline.
 final class ByteCollector: ChannelInboundHandler, Sendable {
     typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
 
     struct Timeout: Error {}
 
@@ -18,10 +19,17 @@ final class ByteCollector: ChannelInboundHandler, Sendable {
 
     private let state = Mutex(State())
     private let channel = Mutex<(any Channel)?>(nil)
+    /// Sent by the event loop as soon as the connection is up, so that a busy test process
+    /// cannot delay the request past a server's request timeout.
+    private let firstBytes: [UInt8]
+
+    private init(firstBytes: [UInt8]) {
+        self.firstBytes = firstBytes
+    }
 
     /// Connects to `127.0.0.1:port` and sends `bytes`.
     static func send(_ bytes: [UInt8], port: Int) async throws -> ByteCollector {
-        let collector = ByteCollector()
+        let collector = ByteCollector(firstBytes: bytes)
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(collector) }
@@ -29,7 +37,6 @@ final class ByteCollector: ChannelInboundHandler, Sendable {
             .connect(host: "127.0.0.1", port: port)
             .get()
         collector.channel.withLock { $0 = channel }
-        try await channel.writeAndFlush(ByteBuffer(bytes: bytes))
         return collector
     }
 
@@ -60,9 +67,19 @@ final class ByteCollector: ChannelInboundHandler, Sendable {
         }
     }
 
+    /// Whether the server has not closed the connection so far.
+    var isOpen: Bool {
+        !state.withLock { $0.closed }
+    }
+
     /// The text received until the server closed the connection.
     func textUntilClosed() async throws -> String {
         try await text { _, closed in closed }
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        context.writeAndFlush(wrapOutboundOut(ByteBuffer(bytes: firstBytes)), promise: nil)
+        context.fireChannelActive()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {

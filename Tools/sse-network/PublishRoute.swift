@@ -13,6 +13,11 @@ struct PublishRoute: HTTPServerHandler {
     /// The bearer token a `POST` must carry; `nil` leaves `POST` to the stream (which refuses it).
     let token: String?
 
+    /// Reads the body of an authorised `POST`; every other request is the stream's to admit.
+    func admission(method: String) -> HTTPRequestAdmission {
+        method == "POST" && token != nil ? .withBody : stream.admission(method: method)
+    }
+
     func handle(_ request: HTTPServerRequest, responder: any HTTPServerResponder) async {
         guard request.method == "POST", let token else {
             return await stream.handle(request, responder: responder)

@@ -55,6 +55,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Accept POST /CHANNEL with 'Authorization: Bearer TOKEN'.")
     var publishToken: String?
 
+    @Option(help: "Close a connection that takes longer to send a request, or sits idle between requests this long; streams never count as idle.")
+    var requestTimeout: Double = 10
+
+    @Option(help: "Serve at most this many connections at once, streams included; further ones get 503.")
+    var maxConnections = 10_000
+
     func validate() throws {
         guard !channel.isEmpty, !channel.contains("/"), !channel.contains("?") else {
             throw ValidationError("--channel must be a non-empty name without '/' or '?'")
@@ -63,6 +69,8 @@ struct ServeCommand: AsyncParsableCommand {
         for seconds in [heartbeat, maxConnectionTime].compactMap(\.self) where seconds <= 0 {
             throw ValidationError("--heartbeat and --max-connection-time must be positive")
         }
+        guard requestTimeout > 0, requestTimeout.isFinite else { throw ValidationError("--request-timeout must be positive") }
+        guard maxConnections > 0 else { throw ValidationError("--max-connections must be positive") }
         if publishToken?.isEmpty == true { throw ValidationError("--publish-token must not be empty") }
     }
 
@@ -82,7 +90,7 @@ struct ServeCommand: AsyncParsableCommand {
             http = try await EmbeddedHTTPServer.start(host: host, port: port, routes: [
                 "/\(channel)": PublishRoute(stream: server.handler(channel: channel), publisher: publisher, token: publishToken),
                 "/": ResponseHandler { _ in LivePage.response(channel: channel, eventTypes: await publisher.eventTypes) },
-            ])
+            ], configuration: .init(requestTimeout: .seconds(requestTimeout), maximumConnections: maxConnections))
         } catch {
             printError("cannot listen on \(host):\(port): \(error)")
             throw ExitCode.failure
