@@ -7,13 +7,14 @@
 /// }
 /// ```
 public struct HTTPRequestAdmission: Sendable, Hashable {
-    enum Kind: Sendable, Hashable {
+    /// What the admission says; read by server implementations in this package.
+    package enum Kind: Sendable, Hashable {
         case withoutBody
         case withBody
         case refused(HTTPServerResponse)
     }
 
-    let kind: Kind
+    package let kind: Kind
 
     /// The handler takes the request without a body. A request that carries one is answered at
     /// once with `413` and `Connection: close`, and its body is never buffered.

@@ -1,3 +1,4 @@
+import SSENIOServer
 import SSETransport
 import Testing
 
