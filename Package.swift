@@ -188,7 +188,7 @@ let package = Package(
         .testTarget(
             name: "SSEServerTests",
             dependencies: [
-                "SSEServer", "SSETransport", "SSERepositories",
+                "SSEServer", "SSETransport", "SSERepositories", "SSETestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "CompressNIO", package: "compress-nio"),

@@ -4,7 +4,7 @@ import SSETransport
 /// ``EventServer/handler(channel:)``.
 ///
 /// `GET` subscribes; `OPTIONS` answers a CORS preflight; other methods get `405`. A
-/// `Last-Event-ID` with control characters or invalid UTF-8 gets `400`.
+/// `Last-Event-ID` that no published id can be (see `EventIDRule`) gets `400`.
 public struct EventChannelHandler: HTTPServerHandler {
     /// The server whose channel this is.
     public let server: EventServer

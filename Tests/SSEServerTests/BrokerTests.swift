@@ -1,7 +1,6 @@
 import SSEProtocol
 import SSEServer
 import SSETransport
-import Synchronization
 import Testing
 
 @Suite("Broker seam")
@@ -34,7 +33,7 @@ struct BrokerTests {
 /// A broker that records what it is asked to publish and delivers it locally.
 final class RecordingBroker: EventBroker {
     private let local = LocalEventBroker()
-    private let recorded = Mutex<[EventBrokerMessage]>([])
+    private let recorded = LockedState<[EventBrokerMessage]>([])
 
     var messages: [EventBrokerMessage] { recorded.withLock { $0 } }
 
