@@ -16,12 +16,14 @@ extension EventServer {
         return responder
     }
 
-    /// Whether another thread can take the server's lock within two seconds, that is, whether
-    /// the calling thread does not hold it.
+    /// Whether another thread can take the server's locks (its state lock, and the fan-out
+    /// lock, by publishing to a channel nobody reads) within two seconds, that is, whether the
+    /// calling thread holds neither.
     func lockIsFree() -> Bool {
         let taken = DispatchSemaphore(value: 0)
         Thread.detachNewThread {
             _ = self.subscriberCount(channel: "probe")
+            try? self.publishComment("probe", to: ["probe"])
             taken.signal()
         }
         return taken.wait(timeout: .now() + .seconds(2)) == .success
