@@ -18,8 +18,9 @@ public struct EventEncoder: Sendable {
     ///   - event: The event to encode.
     ///   - retry: A reconnection delay to announce in the same block, in whole milliseconds.
     /// - Returns: The event's bytes, ending with the blank line that dispatches it.
-    /// - Throws: ``EventStreamError/invalidField(_:)`` when the id contains CR, LF or NUL, or
-    ///   the event type contains CR or LF.
+    /// - Throws: ``EventStreamError/invalidField(_:)`` when the id breaks ``EventIDRule`` (so
+    ///   that every id written can come back as `Last-Event-ID`), or the event type contains CR
+    ///   or LF.
     public func encode(_ event: some ServerSentEvent, retry: Duration? = nil) throws(EventStreamError) -> [UInt8] {
         var bytes: [UInt8] = []
         try encode(event, retry: retry, into: &bytes)
@@ -41,9 +42,7 @@ public struct EventEncoder: Sendable {
         let id = event.id
         let type = event.event
         let data = event.data
-        guard !id.utf8.contains(where: { $0 == .lf || $0 == .cr || $0 == 0 }) else {
-            throw .invalidField("id")
-        }
+        guard EventIDRule.accepts(id) else { throw .invalidField("id") }
         guard !type.utf8.contains(where: { $0 == .lf || $0 == .cr }) else { throw .invalidField("event") }
 
         buffer.reserveCapacity(buffer.count + id.utf8.count + type.utf8.count + data.utf8.count + 32)

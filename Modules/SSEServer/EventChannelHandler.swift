@@ -4,12 +4,24 @@ import SSETransport
 /// ``EventServer/handler(channel:)``.
 ///
 /// `GET` subscribes; `OPTIONS` answers a CORS preflight; other methods get `405`. A
-/// `Last-Event-ID` with control characters or invalid UTF-8 gets `400`.
+/// `Last-Event-ID` that no published id can be (see `EventIDRule`) gets `400`.
 public struct EventChannelHandler: HTTPServerHandler {
     /// The server whose channel this is.
     public let server: EventServer
     /// The channel streamed.
     public let channel: String
+
+    /// Takes `GET` and `OPTIONS` without a body and refuses every other method with `405` as soon
+    /// as the request head arrives, so a body sent to a stream is never buffered.
+    ///
+    /// - Parameter method: The request method.
+    /// - Returns: How the request is taken.
+    public func admission(method: String) -> HTTPRequestAdmission {
+        switch method {
+        case "GET", "OPTIONS": .withoutBody
+        default: .methodNotAllowed(allowed: ["GET", "OPTIONS"])
+        }
+    }
 
     /// Serves one request.
     ///

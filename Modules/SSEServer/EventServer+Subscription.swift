@@ -21,7 +21,7 @@ extension EventServer {
             return responder.respond(refusal)
         }
         let lastEventID = request.headers["Last-Event-ID"] ?? ""
-        guard lastEventID.isWellFormedEventID else {
+        guard EventIDRule.accepts(lastEventID) else {
             return responder.respond(.text(400, "Malformed Last-Event-ID header"))
         }
         if let authorize = configuration.authorize,
@@ -56,7 +56,9 @@ extension EventServer {
 
     /// Writes the head (with the replay's coverage) and the repository's events.
     ///
-    /// - Returns: The replay's `Replay.lastSequence`, so that live events it held are dropped.
+    /// - Returns: The replay's `Replay.lastSequence`, so that live events it held are dropped,
+    ///   whether they were queued during the replay or arrive after it (an `EventStore` may
+    ///   deliver an event after a replay that began after its COMMIT already held it).
     private func replay(
         from repository: any Repository,
         channel: String,
@@ -112,12 +114,5 @@ extension EventServer {
         headers["Connection"] = "keep-alive"
         headers["X-Accel-Buffering"] = "no"
         return HTTPServerResponseHead(status: 200, headers: headers)
-    }
-}
-
-extension String {
-    /// Whether a `Last-Event-ID` value is printable, valid UTF-8 (invalid bytes arrive as U+FFFD).
-    var isWellFormedEventID: Bool {
-        !unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F || $0 == "\u{FFFD}" }
     }
 }

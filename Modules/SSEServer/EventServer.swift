@@ -15,10 +15,17 @@ import SSETransport
 /// try server.publish(MessageEvent(id: "1", event: "tick", data: "12:00"), to: ["time"])
 /// ```
 ///
-/// Publishing never waits for a subscriber: an event is encoded once, and the same bytes are
-/// queued for every subscriber of its channels. A subscriber's queued events go out together
-/// in one write. A subscriber that falls more than ``Configuration/bufferSize`` events behind
-/// is disconnected (it can resume with `Last-Event-ID`); nobody else notices.
+/// Publishing never waits for a subscriber and does no I/O: an event is encoded once, and the
+/// same bytes are queued for every subscriber of its channels; the writes run afterwards on
+/// each connection's own context. Publications are fanned out one at a time (so every
+/// subscriber sees them in one order) under a lock that only publishers take: the server's own
+/// lock, which connections take when they start and end, is held only to look up a channel's
+/// subscribers. A subscriber's queued events go out together in one write, and nothing is
+/// written while its connection is not writable. A subscriber that falls more than
+/// ``Configuration/bufferSize`` events or ``Configuration/maximumBufferedBytes`` bytes behind
+/// is ended: its response ends normally (it can resume with `Last-Event-ID`), and its
+/// connection is closed if that end is not sent within ``Configuration/finishDeadline``;
+/// nobody else notices.
 ///
 /// The server reports swift-metrics under ``Configuration/metricsLabelPrefix``: `_connections`
 /// (a meter of open streams) and the counters `_events_published`, `_events_delivered`,
@@ -30,6 +37,9 @@ public final class EventServer: Sendable {
     let metrics: EventServerMetrics
     let broker: any EventBroker
     private let state = LockedState(ServerState())
+    /// Serialises fan-outs so that every subscriber sees publications in one order; taken by
+    /// publishers only, never by a connection's context.
+    private let fanOut = LockedState(())
     let encoder = EventEncoder()
 
     /// Creates a server.
@@ -85,41 +95,47 @@ public final class EventServer: Sendable {
     ///   - channel: The channel.
     ///   - disconnectSubscribers: Whether the channel's open streams are ended. Defaults to `false`.
     public func unregister(channel: String, disconnectSubscribers: Bool = false) {
-        let ended = state.withLock { state -> [Subscriber] in
+        let (ended, waiters) = state.withLock { state -> ([Subscriber], [CheckedContinuation<Void, Never>]) in
             state.repositories[channel] = nil
-            guard disconnectSubscribers else { return [] }
-            return state.channels.removeValue(forKey: channel)?.items ?? []
+            guard disconnectSubscribers else { return ([], []) }
+            let ended = state.channels.removeValue(forKey: channel)?.items ?? []
+            return (ended, state.takeWaitersIfDrained())
         }
         for subscriber in ended { subscriber.end() }
+        for waiter in waiters { waiter.resume() }
     }
 
     /// Shuts the server down for good: every stream ends after the events queued for it, and
     /// later requests get `200` with the stream headers and an empty body.
     ///
-    /// Calling it again, and publishing afterwards, do nothing.
+    /// Returns at once. Each stream may take up to ``Configuration/shutdownDeadline`` to send
+    /// its queued events and the `retry:` hint; its connection is closed after that. ``run()``
+    /// returns once every stream has ended. Calling it again, and publishing afterwards, do
+    /// nothing.
     ///
     /// - Parameter reconnectWindow: When set, each stream ends with a `retry:` field of a random
-    ///   delay up to this long, so that clients do not all reconnect at once. Defaults to `nil`.
+    ///   delay up to this long, so that clients do not all reconnect at once. The delay is at
+    ///   least 1 ms (clients ignore `retry: 0`), and a window shorter than
+    ///   ``minimumReconnectWindow`` is taken as that. Defaults to `nil`.
     public func close(reconnectWindow: Duration? = nil) {
         let (subscribers, waiters) = state.withLock { state -> ([Subscriber], [CheckedContinuation<Void, Never>]) in
             guard !state.closed else { return ([], []) }
             state.closed = true
             state.heartbeat?.cancel()
             state.heartbeat = nil
-            defer {
-                state.channels = [:]
-                state.closeWaiters = []
-            }
-            return (state.channels.values.flatMap(\.items), state.closeWaiters)
+            return (state.channels.values.flatMap(\.items), state.takeWaitersIfDrained())
         }
+        let window = reconnectWindow.map { max($0, Self.minimumReconnectWindow).wholeMilliseconds }
         for subscriber in subscribers {
-            let retry = reconnectWindow.map { window in
-                encoder.encodeRetry(.milliseconds(Int64.random(in: 0...max(0, window.wholeMilliseconds))))
-            }
-            subscriber.end(lastChunk: retry)
+            let retry = window.map { encoder.encodeRetry(.milliseconds(Int64.random(in: 1...$0))) }
+            subscriber.end(lastChunk: retry, deadline: configuration.shutdownDeadline)
         }
         for waiter in waiters { waiter.resume() }
     }
+
+    /// The shortest window ``close(reconnectWindow:)`` spreads reconnections over: 100 ms, the
+    /// floor this package's client applies to a server's `retry:` anyway.
+    public static let minimumReconnectWindow = Duration.milliseconds(100)
 
     /// The number of open streams on a channel.
     ///
@@ -140,13 +156,24 @@ public final class EventServer: Sendable {
     // MARK: - Internals
 
     private func deliver(_ message: EventBrokerMessage) {
-        state.withLock { state in
-            guard !state.closed else { return }
-            for channel in message.channels {
-                guard let subscribers = state.channels[channel]?.items else { continue }
-                for subscriber in subscribers { subscriber.enqueue(message.bytes, sequence: message.sequence) }
+        let actions = fanOut.withLock { _ -> [(Subscriber, SubscriberQueue.Action)]? in
+            // The array of a channel's subscribers is shared, not copied: O(1) under the lock.
+            let lists = state.withLock { state -> [[Subscriber]]? in
+                guard !state.closed else { return nil }
+                return message.channels.compactMap { state.channels[$0]?.items }
             }
+            guard let lists else { return nil }
+            var actions: [(Subscriber, SubscriberQueue.Action)] = []
+            for subscribers in lists {
+                for subscriber in subscribers {
+                    let action = subscriber.enqueue(message.bytes, sequence: message.sequence)
+                    if action != .none { actions.append((subscriber, action)) }
+                }
+            }
+            return actions
         }
+        guard let actions else { return }
+        for (subscriber, action) in actions { subscriber.perform(action) }
         metrics.publishedEvent()
     }
 
@@ -159,7 +186,12 @@ public final class EventServer: Sendable {
         let subscriber = Subscriber(
             channel: channel,
             responder: responder,
-            capacity: configuration.bufferSize,
+            settings: Subscriber.Settings(
+                capacity: configuration.bufferSize,
+                byteBudget: configuration.maximumBufferedBytes,
+                finishDeadline: configuration.finishDeadline,
+                clock: configuration.clock
+            ),
             compressor: compressor,
             metrics: metrics
         ) { [weak self] subscriber, reason in
@@ -181,14 +213,15 @@ public final class EventServer: Sendable {
     }
 
     private func subscriberEnded(_ subscriber: Subscriber, reason: Subscriber.EndReason) {
-        state.withLock { state in
+        let waiters = state.withLock { state in
             if state.channels[subscriber.channel]?.remove(subscriber) == true,
                state.channels[subscriber.channel]?.items.isEmpty == true {
                 state.channels[subscriber.channel] = nil
             }
+            return state.takeWaitersIfDrained()
         }
+        for waiter in waiters { waiter.resume() }
         metrics.connectionClosed()
-        if reason == .slowConsumer { metrics.slowConsumerDisconnected() }
         configuration.logger.debug(
             "Stream ended: \(reason)",
             metadata: [SSELogMetadataKey.channel: "\(subscriber.channel)"]
@@ -198,8 +231,9 @@ public final class EventServer: Sendable {
     private func startHeartbeatIfNeeded(_ state: inout ServerState) {
         guard state.heartbeat == nil, let interval = configuration.heartbeatInterval else { return }
         let comment = (try? encoder.encodeComment(configuration.heartbeatComment)) ?? Array(":\n".utf8)
+        let clock = configuration.clock
         state.heartbeat = Task { [weak self] in
-            while (try? await Task.sleep(for: interval)) != nil {
+            while (try? await sleep(on: clock, for: interval)) != nil {
                 guard let self else { return }
                 let subscribers = self.state.withLock { $0.channels.values.flatMap(\.items) }
                 for subscriber in subscribers { subscriber.heartbeat(comment) }
@@ -207,14 +241,15 @@ public final class EventServer: Sendable {
         }
     }
 
-    /// Returns once the server is closed.
+    /// Returns once the server is closed and every stream has ended.
     func waitUntilClosed() async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let closed = state.withLock { state in
-                if !state.closed { state.closeWaiters.append(continuation) }
-                return state.closed
+            let done = state.withLock { state in
+                let done = state.closed && state.channels.isEmpty
+                if !done { state.closeWaiters.append(continuation) }
+                return done
             }
-            if closed { continuation.resume() }
+            if done { continuation.resume() }
         }
     }
 }
@@ -225,7 +260,15 @@ struct ServerState: ~Copyable {
     var channels: [String: SubscriberList] = [:]
     var repositories: [String: any Repository] = [:]
     var heartbeat: Task<Void, Never>?
+    /// Waiting for the server to close and every stream to end.
     var closeWaiters: [CheckedContinuation<Void, Never>] = []
+
+    /// Takes the close waiters once the server is closed and no stream is left.
+    mutating func takeWaitersIfDrained() -> [CheckedContinuation<Void, Never>] {
+        guard closed, channels.isEmpty, !closeWaiters.isEmpty else { return [] }
+        defer { closeWaiters = [] }
+        return closeWaiters
+    }
 }
 
 extension Duration {

@@ -2,9 +2,10 @@
 /// each step says what the caller must do next.
 ///
 /// Encoded events wait in ``pending`` until a drain hands them to the connection in one
-/// batch. A subscriber may fall at most `capacity` events behind; the event after that ends it
-/// (``Action/disconnect``). While the connection is not writable no drain is scheduled, so a
-/// stalled peer accumulates pending events until it is cut off; the publisher never waits.
+/// batch; no drain is scheduled while the connection is not writable. A subscriber may fall at
+/// most `capacity` events and `byteBudget` bytes behind; the event beyond either ends it
+/// (``Action/fellBehind(drain:)``): its pending events are dropped and its response ends
+/// normally, so its client resumes with `Last-Event-ID`. The publisher never waits.
 struct SubscriberQueue: Sendable {
     /// Where the subscriber is in its life.
     enum Phase: Sendable, Equatable {
@@ -14,7 +15,9 @@ struct SubscriberQueue: Sendable {
         case live
         /// The stream is to end once the pending events are written.
         case ending
-        /// Nothing more is delivered.
+        /// The end of the response was written; the connection is to close.
+        case finished
+        /// The connection is gone.
         case ended
     }
 
@@ -24,16 +27,21 @@ struct SubscriberQueue: Sendable {
         case none
         /// Schedule a drain on the connection's context.
         case drain
-        /// The subscriber fell too far behind: close the connection at once.
-        case disconnect
-        /// End the response now; `graceful` is `false` when the peer is not taking bytes.
-        case finish(graceful: Bool)
+        /// The subscriber fell too far behind and is ending: count it, and schedule a drain
+        /// (which finishes the response) when `drain` is `true`.
+        case fellBehind(drain: Bool)
+        /// End the response now, and close the connection if it is still open after `deadline`
+        /// (`nil`: the server's finish deadline).
+        case finish(deadline: Duration?)
     }
 
-    /// How many events may wait before the subscriber is cut off.
+    /// How many events may wait before the subscriber is ended.
     let capacity: Int
+    /// How many bytes may wait before the subscriber is ended.
+    let byteBudget: Int
     private(set) var phase = Phase.starting
     private(set) var pending: [[UInt8]] = []
+    private(set) var pendingBytes = 0
     /// A drain is scheduled or running (or the replay is writing): no other may start.
     private var draining = true
     private var writable = true
@@ -42,9 +50,14 @@ struct SubscriberQueue: Sendable {
     private var onlyHeartbeatPending = false
     /// The store sequence of each event queued while starting, by its index in ``pending``.
     private var sequencesWhileStarting: [Int: Int] = [:]
+    /// The newest store sequence the replay held: live events up to it are never delivered.
+    private var replayedThrough: Int?
+    private var fellBehind = false
+    private var finishDeadline: Duration?
 
-    init(capacity: Int) {
+    init(capacity: Int, byteBudget: Int = .max) {
         self.capacity = max(1, capacity)
+        self.byteBudget = max(1, byteBudget)
     }
 
     /// Whether events are still accepted.
@@ -53,23 +66,33 @@ struct SubscriberQueue: Sendable {
     /// Queues an encoded event or comment, with its store sequence if it has one.
     mutating func enqueue(_ chunk: [UInt8], sequence: Int? = nil) -> Action {
         guard isActive else { return .none }
-        guard pending.count < capacity else {
-            phase = .ended
+        if let sequence, let replayedThrough, sequence <= replayedThrough { return .none }
+        guard pending.isEmpty || (pending.count < capacity && pendingBytes + chunk.count <= byteBudget) else {
+            phase = .ending
+            fellBehind = true
             pending = []
-            return .disconnect
+            pendingBytes = 0
+            sequencesWhileStarting = [:]
+            return .fellBehind(drain: scheduleDrain() == .drain)
         }
         if let sequence, phase == .starting { sequencesWhileStarting[pending.count] = sequence }
         if !pending.isEmpty { onlyHeartbeatPending = false }
         pending.append(chunk)
+        pendingBytes += chunk.count
         return scheduleDrain()
     }
 
-    /// The head and replay are written: live delivery starts, without the events queued
-    /// meanwhile whose store sequence is at most `replayedThrough` (the replay held them).
+    /// The head and replay are written: live delivery starts, without any event whose store
+    /// sequence is at most `replayedThrough` (the replay held it), whether it was queued
+    /// meanwhile or arrives later.
     mutating func started(replayedThrough: Int? = nil) -> Action {
-        if let replayedThrough, !sequencesWhileStarting.isEmpty {
-            pending = pending.indices.filter { sequencesWhileStarting[$0].map { $0 > replayedThrough } ?? true }
-                .map { pending[$0] }
+        if let replayedThrough {
+            self.replayedThrough = replayedThrough
+            if !sequencesWhileStarting.isEmpty {
+                let kept = pending.indices.filter { sequencesWhileStarting[$0].map { $0 > replayedThrough } ?? true }
+                pending = kept.map { pending[$0] }
+                pendingBytes = pending.reduce(0) { $0 + $1.count }
+            }
         }
         sequencesWhileStarting = [:]
         draining = false
@@ -82,7 +105,10 @@ struct SubscriberQueue: Sendable {
         guard phase == .live || phase == .ending, !pending.isEmpty else { return [] }
         if !onlyHeartbeatPending { wroteSinceHeartbeat = true }
         onlyHeartbeatPending = false
-        defer { pending = [] }
+        defer {
+            pending = []
+            pendingBytes = 0
+        }
         return pending
     }
 
@@ -90,9 +116,9 @@ struct SubscriberQueue: Sendable {
     mutating func drained(writable: Bool) -> Action {
         draining = false
         self.writable = writable
-        if phase == .ending, pending.isEmpty || !writable {
-            phase = .ended
-            return .finish(graceful: writable)
+        if phase == .ending, pending.isEmpty {
+            phase = .finished
+            return .finish(deadline: finishDeadline)
         }
         return pending.isEmpty ? .none : scheduleDrain()
     }
@@ -104,26 +130,34 @@ struct SubscriberQueue: Sendable {
     }
 
     /// Ends the stream after the pending events, plus a last chunk (for example a `retry:` hint).
-    mutating func end(lastChunk: [UInt8]? = nil) -> Action {
+    ///
+    /// An ending stream writes what it has even while the connection is not writable (bounded
+    /// by the budget), then finishes; `deadline` bounds how long the connection may take to
+    /// send it (`nil`: the server's finish deadline).
+    mutating func end(lastChunk: [UInt8]? = nil, deadline: Duration? = nil) -> Action {
         guard isActive else { return .none }
-        if let lastChunk { pending.append(lastChunk) }
+        if let lastChunk {
+            pending.append(lastChunk)
+            pendingBytes += lastChunk.count
+        }
         let wasStarting = phase == .starting
         phase = .ending
-        if wasStarting { return .none }
-        if !writable, !draining {
-            phase = .ended
-            return .finish(graceful: false)
-        }
-        return scheduleDrain()
+        finishDeadline = deadline
+        return wasStarting ? .none : scheduleDrain()
     }
 
-    /// The connection is gone; returns whether the subscriber was still open.
-    mutating func connectionClosed() -> Bool {
+    /// The connection is gone; returns why the stream ended, or `nil` when that was reported.
+    mutating func connectionClosed() -> Subscriber.EndReason? {
         defer {
             phase = .ended
             pending = []
+            pendingBytes = 0
         }
-        return phase != .ended
+        switch phase {
+        case .ended: return nil
+        case .starting, .live: return .peerLeft
+        case .ending, .finished: return fellBehind ? .slowConsumer : .finished
+        }
     }
 
     /// Queues a heartbeat comment if nothing was written since the last call.

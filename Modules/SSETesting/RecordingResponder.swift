@@ -20,15 +20,20 @@ public final class RecordingResponder: HTTPServerResponder {
         public var head: HTTPServerResponseHead?
         /// Every body byte written, in order (compressed if the handler compressed).
         public var body: [UInt8] = []
-        /// The body bytes that were written before the last `HTTPServerResponder/flush()`.
+        /// The body bytes that were written before the last `flush()`.
         public var flushedBody: [UInt8] = []
         /// How many times the handler flushed.
         public var flushCount = 0
-        /// Whether the handler ended the response with `HTTPServerResponder/finish()`.
-        public var isFinished = false
-        /// Whether the connection is gone: the handler called `HTTPServerResponder/close()`
-        /// or the test called ``disconnect()``.
+        /// How many times the handler called `finish()`.
+        public var finishCount = 0
+        /// How many times the handler called `close()`.
+        public var closeCount = 0
+        /// Whether the connection is gone: the handler called `close()` or the test called
+        /// ``RecordingResponder/disconnect()``.
         public var isClosed = false
+
+        /// Whether the handler ended the response with `finish()`.
+        public var isFinished: Bool { finishCount > 0 }
 
         /// The body as UTF-8 text.
         public var bodyText: String { String(decoding: body, as: UTF8.self) }
@@ -51,9 +56,15 @@ public final class RecordingResponder: HTTPServerResponder {
     }
 
     private let state = LockedState(State())
+    private let onWrite: (@Sendable () -> Void)?
 
     /// Creates a responder whose peer takes every byte until told otherwise.
-    public init() {}
+    ///
+    /// - Parameter onWrite: Runs at the start of every body write, on the writing thread; a test
+    ///   can check there what the writer holds (a lock, say). Defaults to `nil`.
+    public init(onWrite: (@Sendable () -> Void)? = nil) {
+        self.onWrite = onWrite
+    }
 
     /// A copy of what has been written so far.
     public var recording: Recording {
@@ -84,11 +95,16 @@ public final class RecordingResponder: HTTPServerResponder {
         }
     }
 
-    /// Stores the handler that hears `HTTPServerResponderEvent/writable` and `HTTPServerResponderEvent/closed`.
+    /// Stores the handler that hears `HTTPServerResponderEvent.writable` and `.closed`; if the
+    /// connection is already gone, it hears `.closed` at once.
     ///
     /// - Parameter handler: The handler.
     public func setEventHandler(_ handler: @escaping @Sendable (HTTPServerResponderEvent) -> Void) {
-        state.withLock { $0.eventHandler = handler }
+        let gone = state.withLock { state in
+            state.eventHandler = handler
+            return state.recording.isClosed
+        }
+        if gone { execute { handler(.closed) } }
     }
 
     /// Whether the simulated peer takes bytes; see ``setWritable(_:)``.
@@ -107,6 +123,7 @@ public final class RecordingResponder: HTTPServerResponder {
     ///
     /// - Parameter bytes: The bytes.
     public func write(_ bytes: [UInt8]) {
+        onWrite?()
         record { if !$0.isClosed && !$0.isFinished { $0.body += bytes } }
     }
 
@@ -121,18 +138,19 @@ public final class RecordingResponder: HTTPServerResponder {
 
     /// Records the end of the response.
     public func finish() {
-        record { if !$0.isClosed { $0.isFinished = true } }
+        record { $0.finishCount += 1 }
     }
 
-    /// Records that the handler closed the connection, and reports `HTTPServerResponderEvent/closed`.
+    /// Records that the handler closed the connection, and reports `HTTPServerResponderEvent.closed`.
     public func close() {
+        record { $0.closeCount += 1 }
         disconnect()
     }
 
     // MARK: Playing the peer
 
     /// Makes the simulated peer stop or resume taking bytes; resuming reports
-    /// `HTTPServerResponderEvent/writable` on the responder's context.
+    /// `HTTPServerResponderEvent.writable` on the responder's context.
     ///
     /// - Parameter writable: Whether the peer takes bytes.
     public func setWritable(_ writable: Bool) {
@@ -144,8 +162,9 @@ public final class RecordingResponder: HTTPServerResponder {
         if let handler { execute { handler(.writable) } }
     }
 
-    /// Makes the simulated peer go away: the responder reports `HTTPServerResponderEvent/closed`
-    /// once, on its context, and ignores later writes.
+    /// Makes the connection go away, as when the peer leaves or has taken the end of the
+    /// response: the responder reports `HTTPServerResponderEvent.closed` once, on its context,
+    /// and ignores later writes.
     public func disconnect() {
         let handler = update { state -> (@Sendable (HTTPServerResponderEvent) -> Void)? in
             guard !state.recording.isClosed else { return nil }

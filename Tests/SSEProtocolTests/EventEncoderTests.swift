@@ -17,7 +17,7 @@ struct EventEncoderTests {
         (Article(id: "7", event: "", data: ""), "id: 7\ndata: \n\n"),
         (Article(id: "", event: "tick", data: "a\nb"), "event: tick\ndata: a\ndata: b\n\n"),
         (Article(id: "", event: "", data: "a\r\nb\rc\n"), "data: a\ndata: b\ndata: c\ndata: \n\n"),
-        (Article(id: "é", event: "", data: "✓"), "id: é\ndata: ✓\n\n"),
+        (Article(id: "a b~", event: "é", data: "✓"), "id: a b~\nevent: é\ndata: ✓\n\n"),
     ])
     func exactBytes(event: Article, expected: String) throws {
         #expect(try encoder.encode(event) == Array(expected.utf8))
@@ -48,6 +48,23 @@ struct EventEncoderTests {
         var buffer: [UInt8] = [1, 2]
         #expect(throws: EventStreamError.self) { try encoder.encode(event, into: &buffer) }
         #expect(buffer == [1, 2])
+    }
+
+    @Test("refuses ids that could not come back as Last-Event-ID", arguments: [
+        " 1", "1 ", " ", "a\tb", "a\u{1F}b", "a\u{7F}b", "é", "\u{80}", "🎉", "1\u{0}",
+    ])
+    func refusesIdsOutsideTheRule(id: String) {
+        #expect(!EventIDRule.accepts(id))
+        #expect(throws: EventStreamError.invalidField("id")) { try encoder.encode(Article(id: id, event: "", data: "x")) }
+    }
+
+    @Test("accepts printable ASCII ids without surrounding spaces", arguments: [
+        "", "1", "a b", "~", "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~", "550e8400-e29b-41d4-a716-446655440000",
+    ])
+    func acceptsIdsInsideTheRule(id: String) throws {
+        #expect(EventIDRule.accepts(id))
+        let expected = id.isEmpty ? "data: x\n\n" : "id: \(id)\ndata: x\n\n"
+        #expect(try encoder.encode(Article(id: id, event: "", data: "x")) == Array(expected.utf8))
     }
 
     @Test("refuses comments with line breaks")

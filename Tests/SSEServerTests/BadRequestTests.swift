@@ -1,4 +1,5 @@
 import SSEProtocol
+import SSERepositories
 import SSEServer
 import Testing
 
@@ -44,6 +45,37 @@ struct BadRequestTests {
             await client.close()
             #expect(server.subscriberCount(channel: "time") == 0)
             try await expectStillServing(server, port: port)
+        }
+    }
+
+    @Test(arguments: ["é", "\u{7F}", "a\tb"])
+    func lastEventIDOutsideTheIdRuleGets400(_ id: String) async throws {
+        try await withEventServer { server, port in
+            let client = try await RawConnection.open(port: port)
+            try await client.send(Array("GET /time HTTP/1.1\r\nHost: x\r\nLast-Event-ID: \(id)\r\n\r\n".utf8))
+            #expect(try await client.head().status == 400)
+            await client.close()
+            try await expectStillServing(server, port: port)
+        }
+    }
+
+    @Test(arguments: ["1", "a b", "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~", "550e8400-e29b-41d4-a716-446655440000"])
+    func everyPublishableIdComesBackAsLastEventID(_ id: String) async throws {
+        try await withEventServer(channels: ["articles"]) { server, port in
+            let repository = SliceRepository()
+            server.register(repository, for: "articles")
+            let first = try await RawConnection.get("/articles", port: port)
+            _ = try await first.head()
+            let event = MessageEvent(id: id, data: "x")
+            repository.add(channel: "articles", event)
+            try server.publish(event, to: ["articles"])
+            let received = try await first.events(1)[0].id
+            #expect(received == id)
+            await first.close()
+            let again = try await RawConnection.get("/articles", port: port, headers: ["Last-Event-ID": received])
+            #expect(try await again.head().status == 200)
+            #expect(try await again.events(1).map(\.id) == [id])
+            await again.close()
         }
     }
 

@@ -2,7 +2,6 @@ import SSENIOServer
 import SSEProtocol
 import SSEServer
 import SSETransport
-import Synchronization
 import Testing
 
 @Suite("Broker seam")
@@ -35,7 +34,7 @@ struct BrokerTests {
 /// A broker that records what it is asked to publish and delivers it locally.
 final class RecordingBroker: EventBroker {
     private let local = LocalEventBroker()
-    private let recorded = Mutex<[EventBrokerMessage]>([])
+    private let recorded = LockedState<[EventBrokerMessage]>([])
 
     var messages: [EventBrokerMessage] { recorded.withLock { $0 } }
 

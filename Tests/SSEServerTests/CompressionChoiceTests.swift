@@ -45,7 +45,7 @@ struct CompressionChoiceTests {
     @Test func aCompressorOfYourOwnPlugsInByConfiguration() async throws {
         let server = EventServer(configuration: .init(compression: [deflate]))
         defer { server.close() }
-        let responder = await recordedRequest(server, headers: ["Accept-Encoding": "deflate"])
+        let responder = await server.subscribeRecorder(headers: ["Accept-Encoding": "deflate"])
         #expect(responder.recording.head?.headers["Content-Encoding"] == "deflate")
         try server.publish(MessageEvent(id: "1", data: "squeezed"), to: ["time"])
         try await responder.waitUntil("the inflated event") { inflatePrefix($0.flushedBody) == "id: 1\ndata: squeezed\n\n" }
@@ -65,7 +65,7 @@ struct CompressionChoiceTests {
     @Test func clientsThatAcceptNothingOfferedGetPlainText() async throws {
         let server = EventServer(configuration: .init(compression: [deflate]))
         defer { server.close() }
-        let responder = await recordedRequest(server, headers: ["Accept-Encoding": "gzip"])
+        let responder = await server.subscribeRecorder(headers: ["Accept-Encoding": "gzip"])
         #expect(responder.recording.head?.headers["Content-Encoding"] == nil)
         try server.publish(MessageEvent(data: "plain"), to: ["time"])
         try await responder.waitUntil("the plain event") { $0.bodyText == "data: plain\n\n" }

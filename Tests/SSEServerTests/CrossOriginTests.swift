@@ -7,17 +7,17 @@ struct CrossOriginTests {
     @Test func anyOriginSendsAStar() async throws {
         let server = EventServer(configuration: .init(crossOrigin: .anyOrigin))
         defer { server.close() }
-        let responder = await recordedRequest(server, headers: ["Origin": "https://a.example"])
+        let responder = await server.subscribeRecorder(headers: ["Origin": "https://a.example"])
         #expect(responder.recording.head?.headers["Access-Control-Allow-Origin"] == "*")
     }
 
     @Test func allowListEchoesOnlyListedOrigins() async throws {
         let server = EventServer(configuration: .init(crossOrigin: .origins(["https://a.example"])))
         defer { server.close() }
-        let allowed = await recordedRequest(server, headers: ["Origin": "https://a.example"])
+        let allowed = await server.subscribeRecorder(headers: ["Origin": "https://a.example"])
         #expect(allowed.recording.head?.headers["Access-Control-Allow-Origin"] == "https://a.example")
         #expect(allowed.recording.head?.headers["Vary"] == "Origin")
-        let other = await recordedRequest(server, headers: ["Origin": "https://b.example"])
+        let other = await server.subscribeRecorder(headers: ["Origin": "https://b.example"])
         #expect(other.recording.head?.status == 200)
         #expect(other.recording.head?.headers["Access-Control-Allow-Origin"] == nil)
     }
@@ -25,7 +25,7 @@ struct CrossOriginTests {
     @Test func preflightIsAnswered() async throws {
         let server = EventServer(configuration: .init(crossOrigin: .origins(["https://a.example"])))
         defer { server.close() }
-        let responder = await recordedRequest(server, method: "OPTIONS", headers: [
+        let responder = await server.subscribeRecorder(method: "OPTIONS", headers: [
             "Origin": "https://a.example",
             "Access-Control-Request-Method": "GET",
             "Access-Control-Request-Headers": "last-event-id",
@@ -41,7 +41,7 @@ struct CrossOriginTests {
     @Test func preflightWithoutCORSIsNotAllowed() async throws {
         let server = EventServer()
         defer { server.close() }
-        let responder = await recordedRequest(server, method: "OPTIONS")
+        let responder = await server.subscribeRecorder(method: "OPTIONS")
         #expect(responder.recording.head?.status == 405)
     }
 }

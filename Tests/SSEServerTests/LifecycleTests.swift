@@ -1,6 +1,9 @@
+import MetricsTestKit
 import ServiceLifecycle
 import SSEProtocol
 import SSEServer
+import SSETesting
+import SSETestSupport
 import Testing
 
 @Suite("Lifecycle: close, unregister, connection time, heartbeats, shutdown")
@@ -29,12 +32,22 @@ struct LifecycleTests {
     }
 
     @Test func closingTwiceAndPublishingAfterCloseDoNothing() async throws {
-        try await withEventServer { server, _ in
+        let metrics = TestMetrics()
+        try await withEventServer(.init(metricsLabelPrefix: "sse", metricsFactory: metrics)) { server, port in
+            let client = try await RawConnection.get("/time", port: port)
+            _ = try await client.head()
             server.close()
             server.close()
             try server.publish(MessageEvent(data: "ignored"), to: ["time"])
             try server.publishComment("ignored", to: ["time"])
             server.unregister(channel: "time", disconnectSubscribers: true)
+            #expect(try await client.wholeBody() == "")
+            try await client.waitUntilClosed()
+            try await eventually("the subscriber to be removed") { server.subscriberCount(channel: "time") == 0 }
+            #expect(metrics.counterTotal(label: "sse_events_published") == 0)
+            let late = try await RawConnection.get("/time", port: port)
+            #expect(try await late.wholeBody() == "")
+            #expect(server.subscriberCount(channel: "time") == 0)
         }
     }
 
@@ -62,23 +75,42 @@ struct LifecycleTests {
         }
     }
 
-    @Test func maximumConnectionTimeEndsTheResponse() async throws {
-        try await withEventServer(.init(maximumConnectionTime: .milliseconds(50))) { server, port in
+    @Test func maximumConnectionTimeEndsTheResponseAtItsAgeAndNotBefore() async throws {
+        let clock = TestClock()
+        try await withEventServer(.init(maximumConnectionTime: .seconds(60), clock: clock)) { server, port in
             let client = try await RawConnection.get("/time", port: port)
             _ = try await client.head()
-            _ = try await client.wholeBody()
+            await clock.waitForSleeper(until: .seconds(60))
+            clock.advance(by: .seconds(60) - .milliseconds(1))
+            try server.publish(MessageEvent(data: "still open"), to: ["time"])
+            #expect(try await client.events(1).map(\.data) == ["still open"])
+            #expect(server.subscriberCount(channel: "time") == 1)
+            clock.advance(by: .milliseconds(1))
+            #expect(try await client.wholeBody() == "data: still open\n\n")
             try await client.waitUntilClosed()
             try await eventually("the subscriber to be removed") { server.subscriberCount(channel: "time") == 0 }
         }
     }
 
-    @Test func idleStreamsGetHeartbeatComments() async throws {
-        try await withEventServer(.init(heartbeatInterval: .milliseconds(20), heartbeatComment: "ping")) { _, port in
-            let client = try await RawConnection.get("/time", port: port)
-            _ = try await client.head()
-            #expect(try await client.outputs(2) == [.comment("ping"), .comment("ping")])
-            await client.close()
+    @Test func idleStreamsGetHeartbeatsAndBusyStreamsDoNot() async throws {
+        let clock = TestClock()
+        let server = EventServer(configuration: .init(heartbeatInterval: .seconds(1), heartbeatComment: "ping", clock: clock))
+        let idle = await server.subscribeRecorder(to: "idle")
+        let busy = await server.subscribeRecorder(to: "busy")
+        for tick in 1...3 {
+            await clock.waitForSleeper(until: .seconds(tick))
+            try server.publish(MessageEvent(id: "\(tick)", data: "busy"), to: ["busy"])
+            clock.advance(by: .seconds(1))
         }
+        await clock.waitForSleeper(until: .seconds(4))
+        #expect(idle.outputs == [.comment("ping"), .comment("ping"), .comment("ping")])
+        #expect(busy.eventIDs == ["1", "2", "3"])
+        #expect(busy.outputs.count == 3)
+        // A busy stream that goes quiet gets one after a silent interval.
+        clock.advance(by: .seconds(1))
+        await clock.waitForSleeper(until: .seconds(5))
+        #expect(busy.outputs.last == .comment("ping"))
+        server.close()
     }
 
     @Test func authorizationHookCanRefuseWithAStatus() async throws {

@@ -1,11 +1,15 @@
+import MetricsTestKit
 import SSEProtocol
 import SSEServer
 import Testing
 
 @Suite("Slow consumers")
 struct SlowConsumerTests {
-    @Test func aClientThatStopsReadingIsCutOffWhileOthersKeepReceiving() async throws {
-        try await withEventServer(.init(bufferSize: 16)) { server, port in
+    /// Publishes 16 KiB events until the server ends the client that stopped reading, checking
+    /// that the reading client gets each; then the slow client reads again and must see a normal
+    /// end of the body after whole events, and the fast one must still get events.
+    private func expectSlowClientEndedCleanly(_ configuration: EventServer.Configuration, metrics: TestMetrics) async throws {
+        try await withEventServer(configuration) { server, port in
             let slow = try await RawConnection.get("/time", port: port)
             let fast = try await RawConnection.get("/time", port: port)
             _ = try await slow.head()
@@ -15,8 +19,8 @@ struct SlowConsumerTests {
             let data = String(repeating: "x", count: 16 * 1024)
             let eventSize = "data: \(data)\n\n".utf8.count
             var published = 0
-            while server.subscriberCount(channel: "time") == 2 {
-                try #require(published < 10_000, "the slow client was never disconnected")
+            while metrics.counterTotal(label: "sse_slow_consumer_disconnects") == 0 {
+                try #require(published < 2_000, "the slow client was never ended")
                 for _ in 0..<8 { try server.publish(MessageEvent(data: data), to: ["time"]) }
                 published += 8
                 let expected = published * eventSize
@@ -27,9 +31,30 @@ struct SlowConsumerTests {
             let total = published * eventSize + last.utf8.count
             let body = try await fast.body("the last event") { $0.count >= total }
             #expect(String(decoding: body.suffix(last.utf8.count), as: UTF8.self) == last)
-            #expect(server.subscriberCount(channel: "time") == 1)
+
+            try await slow.resumeReading()
+            let received = try await slow.wait("a normal end of the body") { $0.bodyEnded ? $0.body : nil }
+            #expect(received.count % eventSize == 0)
+            #expect(received.count / eventSize < published)
+            try await slow.waitUntilClosed()
+            try await eventually("the slow subscriber to be removed") { server.subscriberCount(channel: "time") == 1 }
             await slow.close()
             await fast.close()
         }
+    }
+
+    @Test func aClientBehindByEventsIsEndedCleanlyWhileOthersKeepReceiving() async throws {
+        let metrics = TestMetrics()
+        try await expectSlowClientEndedCleanly(
+            .init(bufferSize: 16, metricsLabelPrefix: "sse", metricsFactory: metrics), metrics: metrics
+        )
+    }
+
+    @Test func aClientBehindByBytesIsEndedCleanlyWhileOthersKeepReceiving() async throws {
+        let metrics = TestMetrics()
+        try await expectSlowClientEndedCleanly(
+            .init(bufferSize: 100_000, maximumBufferedBytes: 256 * 1024, metricsLabelPrefix: "sse", metricsFactory: metrics),
+            metrics: metrics
+        )
     }
 }

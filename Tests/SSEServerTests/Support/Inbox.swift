@@ -1,7 +1,11 @@
 import NIOCore
-import Synchronization
+import SSEProtocol
 
 /// What a ``RawConnection`` received, parsed as it arrives, with one waiter at a time.
+///
+/// Guarded by a pthread-based `LockedState`: ThreadSanitizer does not see the futex-based
+/// `Synchronization.Mutex` on Linux and reports its guarded accesses (the event loop parsing,
+/// the test reading) as a race.
 final class Inbox: Sendable {
     struct State: Sendable {
         var raw: [UInt8] = []
@@ -27,7 +31,7 @@ final class Inbox: Sendable {
         var waiter: CheckedContinuation<Void, Never>?
     }
 
-    private let box = Mutex(Box())
+    private let box = LockedState(Box())
 
     var snapshot: String {
         box.withLock { box in

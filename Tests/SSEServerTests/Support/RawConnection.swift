@@ -1,7 +1,6 @@
 import NIOCore
 import NIOPosix
 import SSEProtocol
-import Synchronization
 
 /// A test client on a raw TCP socket: sends bytes as given, parses the response head and the
 /// chunked body exactly, and lets a test wait for what it expects, with a deadline.
@@ -54,6 +53,12 @@ final class RawConnection: Sendable {
     /// Stops reading from the socket, so the server's writes back up.
     func stopReading() async throws {
         try await channel.setOption(.autoRead, value: false).get()
+    }
+
+    /// Reads from the socket again after ``stopReading()``.
+    func resumeReading() async throws {
+        try await channel.setOption(.autoRead, value: true).get()
+        channel.read()
     }
 
     func close() async {
