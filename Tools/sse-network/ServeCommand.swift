@@ -33,7 +33,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "The channel name; the stream is served at /CHANNEL.")
     var channel = "events"
 
-    @Option(help: ArgumentHelp(StoreOption.help))
+    @Option(help: "Where history is kept: memory (the newest 1,000 events) or sqlite:PATH.")
     var store = StoreOption.memory
 
     @Flag(help: "Gzip the stream for clients that accept it.")
