@@ -201,7 +201,7 @@ let package = Package(
         ),
 
         // MARK: Tests
-        .target(name: "SSETestSupport", path: "Tests/SSETestSupport", swiftSettings: swiftSettings),
+        .target(name: "SSETestSupport", dependencies: ["SSEProtocol"], path: "Tests/SSETestSupport", swiftSettings: swiftSettings),
         .testTarget(
             name: "SSEProtocolTests",
             dependencies: ["SSEProtocol", "SSETestSupport"],

@@ -1,4 +1,5 @@
 import SSEProtocol
+import SSETestSupport
 import Testing
 
 struct Article: ServerSentEvent {

@@ -1,11 +1,13 @@
 /// A small deterministic random number generator (SplitMix64) for generated test data: every
 /// generated event, stream and chunking reproduces from its seed.
-struct SplitMix64: RandomNumberGenerator {
+public struct SplitMix64: RandomNumberGenerator {
     private var state: UInt64
 
-    init(seed: UInt64) { state = seed }
+    /// A generator that starts from `seed`.
+    public init(seed: UInt64) { state = seed }
 
-    mutating func next() -> UInt64 {
+    /// The next 64 random bits.
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -14,17 +16,17 @@ struct SplitMix64: RandomNumberGenerator {
     }
 
     /// A number in `range`.
-    mutating func int(in range: ClosedRange<Int>) -> Int {
+    public mutating func int(in range: ClosedRange<Int>) -> Int {
         range.lowerBound + Int(next() % UInt64(range.count))
     }
 
     /// `true` with the given chance, in percent.
-    mutating func chance(_ percent: Int) -> Bool {
+    public mutating func chance(_ percent: Int) -> Bool {
         int(in: 0...99) < percent
     }
 
     /// One of `items`, each equally likely.
-    mutating func pick<Element>(_ items: [Element]) -> Element {
+    public mutating func pick<Element>(_ items: [Element]) -> Element {
         items[int(in: 0...(items.count - 1))]
     }
 }
