@@ -57,7 +57,7 @@ struct ListenCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        Self.raiseOpenFileLimit()
+        OpenFileLimit.raiseToHardLimit()
         let lastError = Mutex<EventSourceError?>(nil)
         var configuration = EventSource.Configuration()
         configuration.lastEventID = lastEventID
@@ -88,20 +88,6 @@ struct ListenCommand: AsyncParsableCommand {
         }
         printError(lastError.withLock { $0 }.map(Self.oneLine) ?? "the stream closed")
         throw ExitCode.failure
-    }
-
-    /// Raises the soft open-file limit (`RLIMIT_NOFILE`) to the hard limit, as a server would, so
-    /// the process can hold as many connections as the system allows it.
-    private static func raiseOpenFileLimit() {
-        #if os(Linux)
-        let resource = Int32(RLIMIT_NOFILE.rawValue)
-        #else
-        let resource = RLIMIT_NOFILE
-        #endif
-        var limit = rlimit()
-        guard getrlimit(resource, &limit) == 0, limit.rlim_cur < limit.rlim_max else { return }
-        limit.rlim_cur = limit.rlim_max
-        setrlimit(resource, &limit)
     }
 
     /// An error's description on one line (a response body excerpt may span several).

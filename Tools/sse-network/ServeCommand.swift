@@ -34,7 +34,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "The channel name; the stream is served at /CHANNEL.")
     var channel = "events"
 
-    @Option(help: "Where history is kept: memory (the newest 1,000 events) or sqlite:PATH.")
+    @Option(help: ArgumentHelp(StoreOption.help))
     var store = StoreOption.memory
 
     @Flag(help: "Gzip the stream for clients that accept it.")
@@ -75,6 +75,7 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        OpenFileLimit.raiseToHardLimit()
         let (eventStore, closeStore) = try await store.open()
         let server = EventServer(configuration: .init(
             crossOrigin: cors.isEmpty ? .disabled : cors.contains("*") ? .anyOrigin : .origins(cors),
