@@ -16,6 +16,17 @@ public struct HTTPRequestAdmission: Sendable, Hashable {
 
     package let kind: Kind
 
+    /// Whether the handler reads a request body; `false` for ``withoutBody`` and refusals. A
+    /// server implementation refuses or discards a body the handler does not read.
+    public var takesBody: Bool { kind == .withBody }
+
+    /// The response a server implementation sends at once, without calling the handler or
+    /// reading the body; `nil` when the handler takes the request.
+    public var refusal: HTTPServerResponse? {
+        if case .refused(let response) = kind { return response }
+        return nil
+    }
+
     /// The handler takes the request without a body. A request that carries one is answered at
     /// once with `413` and `Connection: close`, and its body is never buffered.
     public static let withoutBody = HTTPRequestAdmission(kind: .withoutBody)
