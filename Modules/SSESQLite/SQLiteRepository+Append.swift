@@ -25,7 +25,7 @@ extension SQLiteRepository {
         return try await withoutActuallyEscaping(deliver) { deliver in
             try await Task {
                 try await writerLock.withLock {
-                    try await execute("BEGIN IMMEDIATE")
+                    try await beginWriting()
                     let result: AppendResult
                     do {
                         result = try await appendInTransaction(event, to: channel, time: time)
@@ -128,6 +128,25 @@ extension SQLiteRepository {
 
     /// Runs one statement on the writer and returns its rows.
     @discardableResult
+    /// Starts the write transaction, waiting while another connection (another process, or
+    /// another store on the same file) holds the write lock: retries after 1 ms, doubling up to
+    /// 50 ms, for at most ``busyTimeout``.
+    ///
+    /// - Throws: `SQLiteError` with reason `busy` once the timeout has passed.
+    private func beginWriting() async throws {
+        let deadline = ContinuousClock.now + busyTimeout
+        var pause = Duration.milliseconds(1)
+        while true {
+            do {
+                _ = try await execute("BEGIN IMMEDIATE")
+                return
+            } catch let error as SQLiteError where error.reason == .busy && ContinuousClock.now < deadline {
+                try await Task.sleep(for: pause)
+                pause = min(pause * 2, .milliseconds(50))
+            }
+        }
+    }
+
     private func execute(_ sql: String, _ binds: [SQLiteData] = []) async throws -> [SQLiteRow] {
         try await writer.query(sql, binds)
     }

@@ -36,6 +36,17 @@ extension SQLiteRepository {
     ///     created beside it.
     ///   - retention: What each channel keeps. Defaults to everything.
     ///   - durability: When a commit reaches the disk. Defaults to ``Durability/full``.
+    ///   - busyTimeout: How long a statement waits for a lock another connection holds (another
+    ///     process's append, mostly) before failing with `SQLITE_BUSY`. Defaults to 5 seconds:
+    ///     far longer than an append holds the lock (one disk sync), short enough that a stuck
+    ///     writer surfaces as an error instead of a hung publisher.
+    ///   - replayPageSize: The most events a replay reads from the database at once, and so
+    ///     holds in memory. Defaults to 256: one page then costs about as much as the 32 KiB
+    ///     batch a server writes, and a reconnect that missed a few events reads them in one query.
+    ///   - maxReaders: The most replays reading the database at once, each on a read-only
+    ///     connection of its own (three file descriptors); further replays wait for one to
+    ///     finish. A replay longer than one page keeps its connection until its subscriber has
+    ///     read it. Defaults to 16.
     ///   - now: The clock that stamps appended events and ages them; defaults to the system time.
     /// - Returns: The open store.
     /// - Throws: ``SQLiteRepositoryError`` when the file cannot be opened, created or written, or
@@ -44,30 +55,66 @@ extension SQLiteRepository {
         path: String,
         retention: Retention = .unlimited,
         durability: Durability = .full,
+        busyTimeout: Duration = .seconds(5),
+        replayPageSize: Int = 256,
+        maxReaders: Int = 16,
         now: @escaping @Sendable () -> Date = { Date() }
     ) async throws -> SQLiteRepository {
-        let writer = try await connect(path)
+        precondition(replayPageSize > 0, "replayPageSize must be positive")
+        precondition(maxReaders > 0, "maxReaders must be positive")
+        precondition(busyTimeout >= .zero, "busyTimeout must not be negative")
+        let busyMilliseconds = busyTimeout.components.seconds * 1000 + busyTimeout.components.attoseconds / 1_000_000_000_000_000
+        // The writer waits for other writers in `beginWriting()`, asleep rather than on a thread.
+        let writer = try await connect(path, busyMilliseconds: 0)
         do {
             try await prepareWriter(writer, path: path, durability: durability)
         } catch {
             try? await writer.close()
             throw error as? SQLiteRepositoryError ?? .opening(path, error)
         }
-        let reader: SQLiteConnection
+        let readers = SQLiteReaderPool(limit: maxReaders) {
+            let reader = try await connect(path, busyMilliseconds: busyMilliseconds)
+            do {
+                _ = try await reader.query("PRAGMA query_only = 1")
+                return reader
+            } catch {
+                try? await reader.close()
+                throw SQLiteRepositoryError.opening(path, error)
+            }
+        }
         do {
-            reader = try await connect(path)
-            _ = try await reader.query("PRAGMA query_only = 1").get()
+            // One reader now, so that a file replays cannot read fails here.
+            readers.release(try await readers.acquire())
         } catch {
             try? await writer.close()
-            throw SQLiteRepositoryError.opening(path, error)
+            throw error
         }
-        return SQLiteRepository(path: path, retention: retention, writer: writer, reader: reader, now: now)
+        return SQLiteRepository(
+            path: path, retention: retention, busyTimeout: busyTimeout, replayPageSize: replayPageSize,
+            writer: writer, readers: readers, now: now
+        )
     }
 
-    private static func connect(_ path: String) async throws -> SQLiteConnection {
+    /// Opens a connection that waits up to `busyMilliseconds` for another connection's lock.
+    ///
+    /// SQLiteNIO installs a busy handler that retries at once and forever, which spins a thread
+    /// while another process holds the lock; `busy_timeout` replaces it with SQLite's own, which
+    /// gives up after the timeout. SQLiteNIO's SQLite is built without `usleep`, so that handler
+    /// sleeps whole seconds between tries: the writer sets 0 (fail at once) and retries
+    /// `BEGIN IMMEDIATE` itself with short sleeps; readers, which in WAL mode meet a lock only
+    /// while a file is being recovered, keep SQLite's handler.
+    private static func connect(_ path: String, busyMilliseconds: Int64) async throws -> SQLiteConnection {
+        let connection: SQLiteConnection
         do {
-            return try await SQLiteConnection.open(storage: .file(path: path))
+            connection = try await SQLiteConnection.open(storage: .file(path: path))
         } catch {
+            throw SQLiteRepositoryError.opening(path, error)
+        }
+        do {
+            _ = try await connection.query("PRAGMA busy_timeout = \(busyMilliseconds)")
+            return connection
+        } catch {
+            try? await connection.close()
             throw SQLiteRepositoryError.opening(path, error)
         }
     }

@@ -17,7 +17,7 @@ import SSERepositories
 /// ```swift
 /// let store = try await SQLiteRepository.open(
 ///     path: "/var/lib/app/events.sqlite",
-///     retention: Retention(maxEvents: 10_000, maxAge: .seconds(86_400))
+///     retention: Retention(maxEvents: 10_000, maxBytes: 64 << 20, maxAge: .seconds(86_400))
 /// )
 /// defer { Task { try await store.close() } }
 /// ```
@@ -27,14 +27,23 @@ import SSERepositories
 ///   syncs the log to disk on every commit, so an event whose append returned survives a crash of
 ///   the process *and* of the machine; ``Durability/normal`` survives a process crash only.
 /// - **Concurrency.** Appends are serialised on one writer connection, each in its own
-///   `BEGIN IMMEDIATE` transaction; replays run on a separate read-only connection and read a
-///   consistent snapshot without waiting for writers. Several processes may share the file.
-/// - **Retention.** Applied by each append to its channel, oldest first, deleting at most
+///   `BEGIN IMMEDIATE` transaction; each replay reads one consistent snapshot, a page at a
+///   time, on a read-only connection of its own (at most `maxReaders` at once) without waiting
+///   for writers (see ``replay(channel:lastEventID:)``).
+/// - **Several stores on one file.** Stores in several processes (or several stores in one
+///   process) may open the same file on one machine (not on a network file system: the
+///   write-ahead log needs shared memory). Their appends take turns on SQLite's write lock,
+///   each waiting up to ``busyTimeout`` for it before failing with `SQLITE_BUSY`; sequences and
+///   ids stay unique and ordered across them, and each replay sees every committed append.
+///   But `deliver` runs only in the process that appended: a server's live subscribers get the
+///   events published through *its* store, and see the other processes' events only when they
+///   replay (after a reconnect).
+/// - **Retention.** Replays never include events older than ``Retention/maxAge``. Applied by each append to its channel, oldest first, deleting at most
 ///   ``trimBatchLimit`` events per append, so no publisher pays for a large backlog at once
 ///   (a backlog, for example after a tighter ``Retention`` or a long idle spell, shrinks over
 ///   the following appends). Idempotence by id holds for as long as retention keeps the event.
 /// - **Errors at open.** A file that is corrupt, is not a database, cannot be created or cannot
-///   be written fails ``open(path:retention:durability:now:)`` with an ``SQLiteRepositoryError``;
+///   be written fails ``open(path:retention:durability:busyTimeout:replayPageSize:maxReaders:now:)`` with an ``SQLiteRepositoryError``;
 ///   opening runs SQLite's `quick_check`, which reads the whole file once.
 ///
 /// Call ``close()`` when done.
@@ -48,68 +57,43 @@ public final class SQLiteRepository: EventStore {
     /// What each channel keeps.
     public let retention: Retention
 
+    /// How long an append waits for another connection's write lock (another process's, or
+    /// another store's on the same file) before it fails with `SQLITE_BUSY`.
+    public let busyTimeout: Duration
+
+    /// The most events a replay reads from the database at once.
+    public let replayPageSize: Int
+
     let writer: SQLiteConnection
-    let reader: SQLiteConnection
+    let readers: SQLiteReaderPool
     let writerLock = WriterLock()
     let now: @Sendable () -> Date
+    /// How many pages replays have read, for tests of paging.
+    let replayPages = LockedState(0)
 
-    init(path: String, retention: Retention, writer: SQLiteConnection, reader: SQLiteConnection,
-         now: @escaping @Sendable () -> Date) {
+    init(
+        path: String, retention: Retention, busyTimeout: Duration, replayPageSize: Int, writer: SQLiteConnection,
+        readers: SQLiteReaderPool, now: @escaping @Sendable () -> Date
+    ) {
         self.path = path
         self.retention = retention
+        self.busyTimeout = busyTimeout
+        self.replayPageSize = replayPageSize
         self.writer = writer
-        self.reader = reader
+        self.readers = readers
         self.now = now
     }
 
-    /// Closes the database. The store cannot be used afterwards.
+    /// Closes the database. The store cannot be used afterwards; replays still being read keep
+    /// their connection until they end or are dropped.
     ///
     /// - Throws: When SQLite fails to close a connection.
     public func close() async throws {
         try await writerLock.withLock {
-            try await reader.close()
+            try await readers.close()
             try await writer.close()
         }
     }
-
-    /// The channel's events strictly after `lastEventID`, in publish order, read in one snapshot.
-    ///
-    /// The whole replay is read before this returns, so its size is bounded by ``retention``.
-    ///
-    /// - Parameters:
-    ///   - channel: The channel.
-    ///   - lastEventID: The subscriber's last event ID; empty to replay everything kept.
-    /// - Returns: ``StoredEvent`` values and their coverage, as ``EventStore`` describes.
-    /// - Throws: `SQLiteError` when the database cannot be read.
-    public func replay(channel: String, lastEventID: String) async throws -> Replay {
-        let rows: [SQLiteRow] = try await reader.query(Self.replaySQL, [.text(channel), .text(lastEventID)])
-        guard let header = rows.first else { return .of([], coverage: .reset) }
-        let anchorFound = header.column("sequence")?.isNull == false
-        let trimmedID = header.column("id")?.string
-        let trimmedAny = (header.column("time")?.integer ?? 0) > 0
-        let coverage: ReplayCoverage =
-            if lastEventID.isEmpty { trimmedAny ? .partial : .complete }
-            else if anchorFound || lastEventID == trimmedID { .complete }
-            else { .reset }
-        let lastSequence = header.column("type")?.integer ?? 0
-        return .of(rows.dropFirst().map(Self.storedEvent), coverage: coverage, lastSequence: lastSequence)
-    }
-
-    /// One header row (the anchor's sequence, the newest trimmed id, the last sequence and the
-    /// newest trimmed sequence), then the events.
-    private static let replaySQL = """
-        SELECT 0 AS kind,
-               (SELECT sequence FROM sse_events WHERE channel = ?1 AND id = ?2) AS sequence,
-               (SELECT trimmed_id FROM sse_channels WHERE channel = ?1) AS id,
-               (SELECT last_sequence FROM sse_channels WHERE channel = ?1) AS type,
-               NULL AS data,
-               (SELECT trimmed_sequence FROM sse_channels WHERE channel = ?1) AS time
-        UNION ALL
-        SELECT 1, sequence, id, type, data, time FROM sse_events
-        WHERE channel = ?1
-          AND sequence > coalesce((SELECT sequence FROM sse_events WHERE channel = ?1 AND id = ?2), 0)
-        ORDER BY kind, sequence
-        """
 
     /// Reads an `sse_events` row.
     static func storedEvent(_ row: SQLiteRow) -> StoredEvent {

@@ -1,6 +1,6 @@
 import SQLiteNIO
 
-/// Why an ``SQLiteRepository`` could not be opened.
+/// Why an ``SQLiteRepository`` could not be opened, or could not replay because it was closed.
 ///
 /// Compare with the static members to tell the cases apart
 /// (`error == .corrupt`); ``path`` and ``reason`` say which file and what SQLite reported.
@@ -9,6 +9,7 @@ public struct SQLiteRepositoryError: Error, Hashable, CustomStringConvertible {
         case cannotOpen
         case corrupt
         case unwritable
+        case closed
     }
 
     private let code: Code
@@ -35,6 +36,10 @@ public struct SQLiteRepositoryError: Error, Hashable, CustomStringConvertible {
     /// The file opened but cannot be written, or cannot use write-ahead logging.
     public static let unwritable = SQLiteRepositoryError(.unwritable)
 
+    /// The store was closed: a replay that starts (or waits for a connection) after
+    /// ``SQLiteRepository/close()`` fails with this.
+    public static let closed = SQLiteRepositoryError(.closed)
+
     /// Errors are equal when they are the same case, whatever their path and reason.
     public static func == (lhs: Self, rhs: Self) -> Bool { lhs.code == rhs.code }
 
@@ -47,8 +52,9 @@ public struct SQLiteRepositoryError: Error, Hashable, CustomStringConvertible {
         case .cannotOpen: "cannot open or create the event database"
         case .corrupt: "the event database is corrupt or not an SQLite database"
         case .unwritable: "the event database cannot be written"
+        case .closed: "the event store is closed"
         }
-        return "\(problem) at \(path): \(reason)"
+        return code == .closed ? problem : "\(problem) at \(path): \(reason)"
     }
 
     /// Classifies an error SQLite raised while opening `path`.
