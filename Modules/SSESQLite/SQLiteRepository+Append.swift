@@ -148,6 +148,6 @@ extension SQLiteRepository {
     }
 
     private func execute(_ sql: String, _ binds: [SQLiteData] = []) async throws -> [SQLiteRow] {
-        try await writer.query(sql, binds)
+        try await writer.rows(sql, binds)
     }
 }

@@ -75,7 +75,7 @@ extension SQLiteRepository {
         let readers = SQLiteReaderPool(limit: maxReaders) {
             let reader = try await connect(path, busyMilliseconds: busyMilliseconds)
             do {
-                _ = try await reader.query("PRAGMA query_only = 1")
+                _ = try await reader.rows("PRAGMA query_only = 1")
                 return reader
             } catch {
                 try? await reader.close()
@@ -111,7 +111,7 @@ extension SQLiteRepository {
             throw SQLiteRepositoryError.opening(path, error)
         }
         do {
-            _ = try await connection.query("PRAGMA busy_timeout = \(busyMilliseconds)")
+            _ = try await connection.rows("PRAGMA busy_timeout = \(busyMilliseconds)")
             return connection
         } catch {
             try? await connection.close()
@@ -122,17 +122,17 @@ extension SQLiteRepository {
     /// Turns on the write-ahead log, checks integrity and creates the schema, writing to the file
     /// so that a read-only one fails now rather than at the first append.
     private static func prepareWriter(_ writer: SQLiteConnection, path: String, durability: Durability) async throws {
-        let mode = try await writer.query("PRAGMA journal_mode = WAL").get().first?.column("journal_mode")?.string
+        let mode = try await writer.rows("PRAGMA journal_mode = WAL").first?.column("journal_mode")?.string
         guard mode?.lowercased() == "wal" else {
             throw SQLiteRepositoryError.unwritable(path, reason: "journal_mode is \(mode ?? "unknown"), not wal")
         }
-        _ = try await writer.query("PRAGMA synchronous = \(durability.pragma)").get()
-        let check = try await writer.query("PRAGMA quick_check").get().compactMap { $0.columns.first?.data.string }
+        _ = try await writer.rows("PRAGMA synchronous = \(durability.pragma)")
+        let check = try await writer.rows("PRAGMA quick_check").compactMap { $0.columns.first?.data.string }
         guard check == ["ok"] else {
             throw SQLiteRepositoryError.corrupt(path, problems: check.joined(separator: "; "))
         }
         for statement in schema {
-            _ = try await writer.query(statement).get()
+            _ = try await writer.rows(statement)
         }
     }
 

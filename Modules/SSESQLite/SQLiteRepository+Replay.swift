@@ -28,8 +28,8 @@ extension SQLiteRepository {
         let expiry = retention.expiry(now: now()).map(Self.milliseconds) ?? .min
         let connection = try await readers.acquire()
         do {
-            _ = try await connection.query("BEGIN")
-            let header = try await connection.query(Self.headerSQL, [.text(channel), .text(lastEventID)])[0]
+            _ = try await connection.rows("BEGIN")
+            let header = try await connection.rows(Self.headerSQL, [.text(channel), .text(lastEventID)])[0]
             let anchor = header.column("anchor")?.integer
             let trimmedID = header.column("trimmed_id")?.string
             let trimmedSequence = header.column("trimmed_sequence")?.integer ?? 0
@@ -63,7 +63,7 @@ extension SQLiteRepository {
         -> Bool
     {
         guard expiry != .min else { return false }
-        let next = try await connection.query(
+        let next = try await connection.rows(
             "SELECT time FROM sse_events WHERE channel = ?1 AND sequence > ?2 ORDER BY sequence LIMIT 1",
             [.text(channel), .integer(sequence)]
         )
@@ -76,7 +76,7 @@ extension SQLiteRepository {
         channel: String, after sequence: Int, through: Int, expiry: Int, on connection: SQLiteConnection
     ) async throws -> [StoredEvent] {
         replayPages.withLock { $0 += 1 }
-        let rows = try await connection.query(
+        let rows = try await connection.rows(
             """
             SELECT sequence, id, type, data, time FROM sse_events
             WHERE channel = ?1 AND sequence > ?2 AND sequence <= ?3 AND time >= ?4
@@ -91,7 +91,7 @@ extension SQLiteRepository {
     /// connection if the transaction cannot be ended.
     func endReplay(on connection: SQLiteConnection) async {
         do {
-            _ = try await connection.query("ROLLBACK")
+            _ = try await connection.rows("ROLLBACK")
             readers.release(connection)
         } catch {
             await readers.close(broken: connection)
