@@ -166,7 +166,7 @@ let package = Package(
         .executableTarget(
             name: "SSEBench",
             dependencies: [
-                "SSEProtocol", "SSEServer", "SSERepositories", "SSESQLite", "SSETransport", "SSENIOServer",
+                "SSEProtocol", "SSEServer", "SSERepositories", "SSESQLite", "SSETransport", "SSENIOServer", "SSEClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

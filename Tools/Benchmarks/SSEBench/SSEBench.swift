@@ -1,6 +1,6 @@
 import ArgumentParser
 
-/// `sse-bench`: measures the event server. Each command prints progress and, as its last line,
+/// `sse-bench`: measures the event server and client. Each command prints progress and, as its last line,
 /// one JSON object.
 @main
 struct SSEBench: AsyncParsableCommand {
@@ -8,6 +8,8 @@ struct SSEBench: AsyncParsableCommand {
         commandName: "sse-bench",
         abstract: "Benchmarks for the swift-sse server.",
         subcommands: [
+            ClientCommand.self,
+            ClientRunner.self,
             FanoutCommand.self,
             IdleCommand.self,
             StoresCommand.self,

@@ -1,0 +1,114 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import ArgumentParser
+import Foundation
+import SSEClient
+
+/// `sse-bench client-run`: one client process of `sse-bench client`. Reads the stream at
+/// `http://127.0.0.1:PORT/ticks` until it has every event, then prints `done COUNT NANOSECONDS`.
+struct ClientRunner: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "client-run",
+        abstract: "One client of `sse-bench client` (started by it).",
+        shouldDisplay: false
+    )
+
+    /// How the client reads.
+    enum Mode: String, CaseIterable, ExpressibleByArgument {
+        /// A blocking socket read that counts blank lines: the floor no SSE client can beat.
+        case floor
+        /// `for await` over `EventSource.events` in a detached task.
+        case detached
+        /// `for await` over `EventSource.events` on the main actor.
+        case main
+    }
+
+    @Option var mode: Mode
+    @Option var port: Int
+    @Option var events: Int
+
+    func run() async throws {
+        let start = BenchSupport.monotonicNanoseconds()
+        let count: Int
+        switch mode {
+        case .floor:
+            count = try Self.countBlankLines(port: port)
+        case .detached:
+            let url = url
+            let events = events
+            count = try await Task.detached { try await Self.consume(url, events: events) }.value
+        case .main:
+            count = try await Self.consumeOnMainActor(url, events: events)
+        }
+        let elapsed = BenchSupport.monotonicNanoseconds() - start
+        print(count == events ? "done \(count) \(elapsed)" : "failed \(count) events")
+    }
+
+    private var url: URL { URL(string: "http://127.0.0.1:\(port)/ticks")! }
+
+    /// Reads events until `events` arrived, then closes the stream.
+    private static func consume(_ url: URL, events: Int) async throws -> Int {
+        let stream = try await EventSource.subscribe(to: url)
+        var count = 0
+        for await _ in stream.events {
+            count += 1
+            if count == events { break }
+        }
+        stream.close()
+        return count
+    }
+
+    /// The same loop, isolated to the main actor, as top-level code or a UI would run it.
+    @MainActor
+    private static func consumeOnMainActor(_ url: URL, events: Int) async throws -> Int {
+        let stream = try await EventSource.subscribe(to: url)
+        var count = 0
+        for await _ in stream.events {
+            count += 1
+            if count == events { break }
+        }
+        stream.close()
+        return count
+    }
+
+    /// Sends a GET over a plain socket and counts `\n\n` in everything after the head, to the end.
+    private static func countBlankLines(port: Int) throws -> Int {
+        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard socket >= 0 else { throw ValidationError("socket failed") }
+        defer { Glibc.close(socket) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { throw ValidationError("connect failed") }
+        let request = Array("GET /ticks HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\nConnection: close\r\n\r\n".utf8)
+        guard write(socket, request, request.count) == request.count else { throw ValidationError("write failed") }
+        var buffer = [UInt8](repeating: 0, count: 256 * 1024)
+        var count = 0
+        var previous: UInt8 = 0
+        var pastHead = false
+        var headTail: [UInt8] = []
+        while true {
+            let read = buffer.withUnsafeMutableBytes { Glibc.read(socket, $0.baseAddress, $0.count) }
+            if read <= 0 { break }
+            var bytes = buffer[0..<read]
+            if !pastHead {
+                headTail.append(contentsOf: bytes)
+                guard let end = headTail.firstRange(of: Array("\r\n\r\n".utf8)) else { continue }
+                pastHead = true
+                bytes = ArraySlice(headTail[end.upperBound...])
+            }
+            for byte in bytes {
+                if byte == 10 && previous == 10 { count += 1 }
+                previous = byte
+            }
+        }
+        return count
+    }
+}
