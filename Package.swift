@@ -34,6 +34,7 @@ let package = Package(
         .executable(name: "sse-contract-service", targets: ["ContractTestService"]),
         .executable(name: "TimeTicker", targets: ["TimeTicker"]),
         .executable(name: "NewsReplay", targets: ["NewsReplay"]),
+        .executable(name: "ChatStream", targets: ["ChatStream"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -197,6 +198,12 @@ let package = Package(
             name: "NewsReplay",
             dependencies: ["SSEProtocol", "SSEClient", "SSEServer", "SSETransport", "SSENIOServer", "SSERepositories"],
             path: "Examples/NewsReplay",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "ChatStream",
+            dependencies: ["SSEProtocol", "SSEClient", "SSETransport", "SSENIOServer"],
+            path: "Examples/ChatStream",
             swiftSettings: swiftSettings
         ),
 

@@ -49,8 +49,9 @@ extension EventSource {
 
         /// Called with every error instead of delivering it to ``EventSource/errors``, including
         /// every failed first connection, the one that makes subscribing throw too; its result can
-        /// close the stream (Go: `StreamOptionErrorHandler`). It runs on the stream's task and must
-        /// return promptly. Capturing the ``EventSource`` in it keeps the stream alive until
+        /// close the stream (Go: `StreamOptionErrorHandler`). It runs on the stream's task (for an
+        /// ``EventSourceError/undecodableEvent``, on the task reading the decoded sequence) and
+        /// must return promptly. Capturing the ``EventSource`` in it keeps the stream alive until
         /// ``EventSource/close()``. Defaults to `nil`.
         public var errorHandler: (@Sendable (EventSourceError) -> ErrorAction)?
 
@@ -66,6 +67,12 @@ extension EventSource {
         /// ``EventSourceError/requestPreparationFailed`` and the next attempt starts from the
         /// request sent before. Defaults to `nil`.
         public var prepareRequest: (@Sendable (ClientRequest) async throws -> ClientRequest)?
+
+        /// When the stream is done: ``Completion/reconnecting`` keeps Go's reconnecting stream;
+        /// ``Completion/oneShot(terminator:errorEventType:)`` makes one request's stream, ended by
+        /// the response's end or a terminator event, as streamed APIs send. Defaults to
+        /// ``Completion/reconnecting``.
+        public var completion: Completion
 
         /// The most redirects (301, 302, 303, 307, 308) followed per connection attempt.
         /// Defaults to 10.
@@ -115,6 +122,7 @@ extension EventSource {
             self.errorHandler = nil
             self.commentHandler = nil
             self.prepareRequest = nil
+            self.completion = .reconnecting
             self.maximumRedirects = 10
             self.maximumEventSize = 32 * 1024 * 1024
             self.bufferSize = 64

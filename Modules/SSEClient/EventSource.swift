@@ -54,12 +54,26 @@ public final class EventSource: Sendable {
         responseHeaders?[ReplayCoverage.headerName].flatMap(ReplayCoverage.init(rawValue:))
     }
 
+    /// The error that ended the stream by itself, once it has ended: the error a one-shot stream
+    /// met (``EventSourceError/errorEvent`` among them), the error after which the reconnect
+    /// policy gave up or the error handler closed the stream, or an undecodable event that ended a
+    /// ``DecodedEvents`` sequence. `nil` while the stream runs, after ``close()``, and when a
+    /// one-shot stream ended normally. Check it when ``events`` has ended:
+    ///
+    /// ```swift
+    /// for await event in stream.events { print(event.data) }
+    /// if let error = stream.finalError { throw error }
+    /// ```
+    public var finalError: EventSourceError? {
+        lifetime.control.finalError
+    }
+
     private let lifetime: Lifetime
 
     private init(configuration: Configuration) {
         let buffer = EventBuffer<MessageEvent>(capacity: configuration.bufferSize, byteLimit: configuration.maximumBufferedBytes)
         let (errors, errorSink) = AsyncStream<EventSourceError>.makeStream(bufferingPolicy: .bufferingNewest(64))
-        let lifetime = Lifetime(control: StreamControl(buffer: buffer, errors: errorSink))
+        let lifetime = Lifetime(control: StreamControl(buffer: buffer, errors: errorSink, errorHandler: configuration.errorHandler))
         self.events = Events(buffer: buffer, lifetime: lifetime)
         self.errors = Errors(base: errors, lifetime: lifetime)
         self.lifetime = lifetime

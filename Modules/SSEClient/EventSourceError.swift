@@ -29,6 +29,8 @@ public struct EventSourceError: Error, Sendable, Equatable, CustomStringConverti
         case eventTooLarge
         case connectionFailed
         case requestPreparationFailed
+        case errorEvent
+        case undecodableEvent
     }
 
     private let code: Code
@@ -47,8 +49,12 @@ public struct EventSourceError: Error, Sendable, Equatable, CustomStringConverti
     public let body: String
 
     /// The error that caused this one: the transport's error for ``connectionFailed``, the
-    /// hook's for ``requestPreparationFailed``.
+    /// hook's for ``requestPreparationFailed``, the decoder's for ``undecodableEvent``.
     public let underlying: (any Error)?
+
+    /// The event this error is about, with its id and raw data: for ``errorEvent`` and
+    /// ``undecodableEvent``; `nil` otherwise.
+    public let event: MessageEvent?
 
     /// The most bytes of an error response's body that are kept in ``body``.
     public static let maximumBodyExcerpt = 4096
@@ -59,7 +65,8 @@ public struct EventSourceError: Error, Sendable, Equatable, CustomStringConverti
         statusCode: Int? = nil,
         headers: HTTPHeaderFields = [:],
         body: String = "",
-        underlying: (any Error)? = nil
+        underlying: (any Error)? = nil,
+        event: MessageEvent? = nil
     ) {
         self.code = code
         self.url = url
@@ -67,6 +74,7 @@ public struct EventSourceError: Error, Sendable, Equatable, CustomStringConverti
         self.headers = headers
         self.body = body
         self.underlying = underlying
+        self.event = event
     }
 
     /// Matches every response with the given status other than 200 and 204 (Go: `SubscriptionError`).
@@ -105,6 +113,15 @@ public struct EventSourceError: Error, Sendable, Equatable, CustomStringConverti
     /// The request hook threw; see ``underlying``.
     public static let requestPreparationFailed = EventSourceError(.requestPreparationFailed)
 
+    /// A one-shot stream received an event of its error type (see
+    /// ``EventSource/Completion/oneShot(terminator:errorEventType:)``), which ended it; see ``event``.
+    public static let errorEvent = EventSourceError(.errorEvent)
+
+    /// An event's data could not be decoded into the type a ``EventSource/DecodedEvents``
+    /// sequence asked for; see ``event`` for its id and raw data and ``underlying`` for the
+    /// decoder's error.
+    public static let undecodableEvent = EventSourceError(.undecodableEvent)
+
     /// Whether two errors are of the same kind (and, for HTTP errors, the same status).
     ///
     /// - Parameters:
@@ -140,6 +157,11 @@ public struct EventSourceError: Error, Sendable, Equatable, CustomStringConverti
             return "could not read the event stream\(target): \(underlying.map { "\($0)" } ?? "connection failed")"
         case .requestPreparationFailed:
             return "the request hook failed: \(underlying.map { "\($0)" } ?? "unknown error")"
+        case .errorEvent:
+            return "the event stream\(target) reported an error: event \"\(event?.type ?? "")\" with data \"\(event?.data ?? "")\""
+        case .undecodableEvent:
+            let id = event.map { $0.id.isEmpty ? "an event without id" : "event \"\($0.id)\"" } ?? "an event"
+            return "could not decode \(id)\(target): \(underlying.map { "\($0)" } ?? "invalid data"); data: \"\(event?.data ?? "")\""
         }
     }
 
@@ -188,6 +210,14 @@ extension EventSourceError {
 
     static func requestPreparationFailed(_ error: any Error) -> EventSourceError {
         EventSourceError(.requestPreparationFailed, underlying: error)
+    }
+
+    static func errorEvent(_ event: MessageEvent, url: URL) -> EventSourceError {
+        EventSourceError(.errorEvent, url: url, event: event)
+    }
+
+    static func undecodableEvent(_ event: MessageEvent, error: any Error) -> EventSourceError {
+        EventSourceError(.undecodableEvent, underlying: error, event: event)
     }
 
     /// The `Retry-After` header of a response, in whole seconds, when it has one.

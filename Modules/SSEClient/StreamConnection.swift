@@ -43,6 +43,7 @@ final class StreamConnection<C: Clock<Duration>>: Sendable {
         )
         var lastEventID = configuration.lastEventID
         var lastError: EventSourceError?
+        var finalError: EventSourceError?
         var lastSent = request
         while control.beginAttempt() {
             let failure: ReconnectStateMachine.Failure
@@ -60,11 +61,23 @@ final class StreamConnection<C: Clock<Duration>>: Sendable {
             }
             if Task.isCancelled { break }
             let initial = !machine.hasConnected
-            let action = machine.failed(failure, at: elapsed())
+            var action = machine.failed(failure, at: elapsed())
             if case .error(let error) = failure {
                 lastError = error
+                if configuration.completion.isOneShot && !initial {
+                    // One request, one stream: whatever ended it, it is done.
+                    action = .stop
+                    if error.isCleanEnd {
+                        await control.buffer.waitUntilConsumed()
+                        break
+                    }
+                }
                 logger.info("stream error", metadata: ["error": "\(error)"])
-                guard await report(error, initial: initial) else { break }
+                guard await report(error, initial: initial) else {
+                    finalError = error
+                    break
+                }
+                if action == .stop { finalError = error }
             }
             guard case .reconnect(let delay) = action else { break }
             logger.info("reconnecting", metadata: ["delay": "\(delay)", SSELogMetadataKey.lastEventID: "\(lastEventID)"])
@@ -74,7 +87,7 @@ final class StreamConnection<C: Clock<Duration>>: Sendable {
                 break
             }
         }
-        control.finish(subscriptionError: lastError)
+        control.finish(subscriptionError: lastError, finalError: finalError)
     }
 
     /// Hands an error to the handler or the error sequence, after the consumer has finished with
@@ -218,6 +231,8 @@ final class StreamConnection<C: Clock<Duration>>: Sendable {
             configuration: decoderConfiguration, readTimeout: configuration.readTimeout, clock: clock
         ).makeAsyncIterator()
         var retry: Duration?
+        let terminator = configuration.completion.terminator
+        let errorEventType = configuration.completion.errorEventType
         // The last event ID of what was handed over: an event dropped because a restart or close
         // interrupted its delivery must not count, or the server would not replay it.
         var delivered = lastEventID
@@ -226,6 +241,12 @@ final class StreamConnection<C: Clock<Duration>>: Sendable {
             while let output = try await iterator.next() {
                 switch output {
                 case .event(let event):
+                    if let terminator, terminator.matches(event) {
+                        return ReadResult(lastEventID: delivered, retry: retry, failure: .error(.ended(.streamEnded, url: url)))
+                    }
+                    if let errorEventType, event.type == errorEventType {
+                        return ReadResult(lastEventID: delivered, retry: retry, failure: .error(.errorEvent(event, url: url)))
+                    }
                     let bytes = event.data.utf8.count + event.id.utf8.count + event.event.utf8.count
                     guard await control.buffer.send(event, bytes: bytes) else {
                         return ReadResult(lastEventID: delivered, retry: retry, failure: .error(.ended(.streamEnded, url: url)))

@@ -11,15 +11,32 @@ final class StreamControl: Sendable {
         var readCancel: (@Sendable () -> Void)?
         var subscriber: CheckedContinuation<Void, any Error>?
         var responseHeaders: HTTPHeaderFields?
+        var finalError: EventSourceError?
     }
 
     let buffer: EventBuffer<MessageEvent>
     let errors: AsyncStream<EventSourceError>.Continuation
+    private let errorHandler: (@Sendable (EventSourceError) -> EventSource.ErrorAction)?
     private let state = LockedState(State())
 
-    init(buffer: EventBuffer<MessageEvent>, errors: AsyncStream<EventSourceError>.Continuation) {
+    init(
+        buffer: EventBuffer<MessageEvent>,
+        errors: AsyncStream<EventSourceError>.Continuation,
+        errorHandler: (@Sendable (EventSourceError) -> EventSource.ErrorAction)?
+    ) {
         self.buffer = buffer
         self.errors = errors
+        self.errorHandler = errorHandler
+    }
+
+    /// Reports an error the consumer's side met (an undecodable event) the way the stream reports
+    /// its own: to the error handler when there is one, otherwise to the error sequence.
+    ///
+    /// - Returns: Whether the error handler asked to close the stream.
+    func reportFromConsumer(_ error: EventSourceError) -> Bool {
+        if let errorHandler { return errorHandler(error).closes }
+        errors.yield(error)
+        return false
     }
 
     /// Remembers who waits for the first connection, then starts the stream's task.
@@ -114,9 +131,28 @@ final class StreamControl: Sendable {
         }
     }
 
+    /// The error that ended the stream by itself, once it has.
+    var finalError: EventSourceError? {
+        state.withLock { $0.finalError }
+    }
+
+    /// Records the error that ends the stream, when something other than the stream's own loop
+    /// ends it (a typed sequence that met an undecodable event), then closes it.
+    func close(because error: EventSourceError) {
+        state.withLock { state in
+            if !state.closed { state.finalError = error }
+        }
+        close()
+    }
+
     /// The stream's task ended: both sequences end, and a subscriber still waiting gets `error`.
-    func finish(subscriptionError error: (any Error)?) {
+    ///
+    /// - Parameters:
+    ///   - error: What a subscriber still waiting for the first connection throws.
+    ///   - finalError: The error that ended the stream, if one did.
+    func finish(subscriptionError error: (any Error)?, finalError: EventSourceError?) {
         let subscriber = state.withLock { state in
+            if !state.closed { state.finalError = finalError }
             state.closed = true
             state.run = nil
             defer { state.subscriber = nil }

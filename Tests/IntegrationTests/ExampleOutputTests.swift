@@ -34,4 +34,13 @@ struct ExampleOutputTests {
         #expect(run.output == expected)
         #expect(run.status == 0, "stderr: \(run.errors)")
     }
+
+    @Test("ChatStream prints 200 streamed tokens and exits 0 after [DONE]", .timeLimit(.minutes(1)))
+    func chatStreamPrintsTheTokens() async throws {
+        let run = try await ChildProcess.run(try BuiltProducts.executable("ChatStream"), arguments: ["--prompt", "Hello"])
+        #expect(run.status == 0, "stderr: \(run.errors)")
+        #expect(run.output.hasPrefix("(Hello) Server-Sent Events carry a model's answer"))
+        #expect(run.output.split(separator: " ").count == 201)
+        #expect(run.errors.contains("200 tokens, then [DONE]"))
+    }
 }
