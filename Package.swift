@@ -28,6 +28,7 @@ let package = Package(
         .library(name: "SSEServer", targets: ["SSEServer"]),
         .library(name: "SSERepositories", targets: ["SSERepositories"]),
         .library(name: "SSESQLite", targets: ["SSESQLite"]),
+        .library(name: "SSEOpenAPI", targets: ["SSEOpenAPI"]),
         .executable(name: "sse", targets: ["sse"]),
         .executable(name: "sse-network", targets: ["sse-network"]),
         .executable(name: "sse-bench", targets: ["SSEBench"]),
@@ -46,6 +47,7 @@ let package = Package(
         .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
         .package(url: "https://github.com/vapor/sqlite-nio", from: "1.13.2"),
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-openapi-runtime", from: "1.13.4"),
     ],
     targets: [
         // MARK: Libraries
@@ -207,6 +209,13 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        .target(
+            name: "SSEOpenAPI",
+            dependencies: ["SSEProtocol", .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime")],
+            path: "Modules/SSEOpenAPI",
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: Tests
         .target(name: "SSETestSupport", dependencies: ["SSEProtocol"], path: "Tests/SSETestSupport", swiftSettings: swiftSettings),
         .testTarget(
@@ -278,6 +287,15 @@ let package = Package(
             name: "SSERepositoriesTests",
             dependencies: ["SSERepositories", "SSESQLite", "SSEServer", "SSEClient", "SSETransport", "SSENIOServer"],
             path: "Tests/SSERepositoriesTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SSEOpenAPITests",
+            dependencies: [
+                "SSEOpenAPI", "SSEClient", "SSEServer", "SSENIOServer", "SSEProtocol",
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+            ],
+            path: "Tests/SSEOpenAPITests",
             swiftSettings: swiftSettings
         ),
         .testTarget(
