@@ -22,7 +22,7 @@ final class EventBuffer<Element: Sendable>: Sendable {
         /// The consumer took an item and has not asked for the next one yet.
         var consumerBusy = false
         var consumers: [(id: Int, continuation: CheckedContinuation<Element?, Never>)] = []
-        var producers: [(id: Int, continuation: CheckedContinuation<Void, Never>)] = []
+        var producers: [(id: Int, condition: Condition, continuation: CheckedContinuation<Void, Never>)] = []
         var nextID = 0
 
         var count: Int { items.count - head }
@@ -44,7 +44,27 @@ final class EventBuffer<Element: Sendable>: Sendable {
             return item
         }
 
-        mutating func takeProducers() -> [CheckedContinuation<Void, Never>] {
+        /// Removes and returns the waiting producers whose condition now holds. A producer waiting
+        /// for room wakes only once the queue has drained to half its capacity and half its byte
+        /// budget (or is empty), so a full queue refills in batches instead of one item per
+        /// consumer step, each with a thread wake-up.
+        mutating func takeReadyProducers(capacity: Int, byteLimit: Int) -> [CheckedContinuation<Void, Never>] {
+            guard !producers.isEmpty else { return [] }
+            let drained = count == 0 || (count <= capacity / 2 && queuedBytes <= byteLimit / 2)
+            let consumed = isConsumed
+            var ready: [CheckedContinuation<Void, Never>] = []
+            producers.removeAll { producer in
+                let holds = switch producer.condition {
+                case .room: drained
+                case .consumed: consumed
+                }
+                if holds { ready.append(producer.continuation) }
+                return holds
+            }
+            return ready
+        }
+
+        mutating func takeAllProducers() -> [CheckedContinuation<Void, Never>] {
             defer { producers.removeAll() }
             return producers.map(\.continuation)
         }
@@ -102,6 +122,36 @@ final class EventBuffer<Element: Sendable>: Sendable {
         }
     }
 
+    /// Queues items in order, waiting whenever the queue is full: one lock for as many items as
+    /// fit, rather than one per item.
+    ///
+    /// - Parameter items: The items, each with what it counts against the byte budget.
+    /// - Returns: How many items were queued: all of them, or fewer when the buffer was finished
+    ///   or the task cancelled (the rest were dropped).
+    func send(contentsOf items: [(item: Element, bytes: Int)]) async -> Int {
+        var sent = 0
+        while sent < items.count {
+            let (queued, dropped) = state.withLock { state -> (Int, Bool) in
+                if state.finished || Task.isCancelled { return (0, true) }
+                var queued = 0
+                for (item, bytes) in items[sent...] {
+                    guard state.hasRoom(for: bytes, capacity: capacity, byteLimit: byteLimit) else { break }
+                    state.items.append((item, bytes))
+                    state.queuedBytes += bytes
+                    queued += 1
+                }
+                return (queued, false)
+            }
+            if dropped { return sent }
+            sent += queued
+            if sent < items.count {
+                flush()
+                await waitFor(.room(items[sent].bytes))
+            }
+        }
+        return sent
+    }
+
     /// Hands queued items to the consumers waiting for them. The reader calls this before it
     /// suspends; until then, queued items wait for a consumer that asks.
     func flush() {
@@ -137,10 +187,10 @@ final class EventBuffer<Element: Sendable>: Sendable {
             state.consumerBusy = false
             if let item = state.popFirst() {
                 state.consumerBusy = true
-                return (.some(item), state.takeProducers())
+                return (.some(item), state.takeReadyProducers(capacity: capacity, byteLimit: byteLimit))
             }
-            if state.finished || Task.isCancelled { return (.some(nil), state.takeProducers()) }
-            return (nil, state.takeProducers())
+            if state.finished || Task.isCancelled { return (.some(nil), state.takeAllProducers()) }
+            return (nil, state.takeReadyProducers(capacity: capacity, byteLimit: byteLimit))
         }
         producers.forEach { $0.resume() }
         if let ready { return ready }
@@ -159,11 +209,11 @@ final class EventBuffer<Element: Sendable>: Sendable {
                     state.consumerBusy = false
                     if let item = state.popFirst() {
                         state.consumerBusy = true
-                        return (.some(item), state.takeProducers())
+                        return (.some(item), state.takeReadyProducers(capacity: capacity, byteLimit: byteLimit))
                     }
-                    if state.finished || Task.isCancelled { return (.some(nil), state.takeProducers()) }
+                    if state.finished || Task.isCancelled { return (.some(nil), state.takeAllProducers()) }
                     state.consumers.append((id, continuation))
-                    return (nil, state.takeProducers())
+                    return (nil, state.takeReadyProducers(capacity: capacity, byteLimit: byteLimit))
                 }
                 producers.forEach { $0.resume() }
                 if let result { continuation.resume(returning: result) }
@@ -180,7 +230,7 @@ final class EventBuffer<Element: Sendable>: Sendable {
     func consumerDidLeave() {
         let producers = state.withLock { state in
             state.consumerBusy = false
-            return state.takeProducers()
+            return state.takeReadyProducers(capacity: capacity, byteLimit: byteLimit)
         }
         producers.forEach { $0.resume() }
     }
@@ -194,12 +244,13 @@ final class EventBuffer<Element: Sendable>: Sendable {
             state.head = 0
             state.queuedBytes = 0
             defer { state.consumers.removeAll() }
-            return (state.consumers.map(\.continuation), state.takeProducers())
+            return (state.consumers.map(\.continuation), state.takeAllProducers())
         }
         consumers.forEach { $0.resume(returning: nil) }
         producers.forEach { $0.resume() }
     }
 
+    /// What a waiting producer waits for.
     private enum Condition { case room(Int), consumed }
 
     /// Suspends until the condition holds, the buffer finishes, or the task is cancelled; may
@@ -217,7 +268,7 @@ final class EventBuffer<Element: Sendable>: Sendable {
                     case .consumed: state.isConsumed
                     }
                     if state.finished || Task.isCancelled || holds { return true }
-                    state.producers.append((id, continuation))
+                    state.producers.append((id, condition, continuation))
                     return false
                 }
                 if ready { continuation.resume() }

@@ -238,25 +238,44 @@ final class StreamConnection<C: Clock<Duration>>: Sendable {
         var delivered = lastEventID
         let error: EventSourceError
         do {
-            while let output = try await iterator.next() {
-                switch output {
-                case .event(let event):
-                    if let terminator, terminator.matches(event) {
-                        return ReadResult(lastEventID: delivered, retry: retry, failure: .error(.ended(.streamEnded, url: url)))
+            // Each network chunk's outputs come as one batch, and its events go to the buffer in
+            // one step: no suspension point or lock per event.
+            var outputs: [EventStreamDecoder.Output] = []
+            var pending: [(item: MessageEvent, bytes: Int)] = []
+            func handOver() async -> Bool {
+                guard !pending.isEmpty else { return true }
+                let sent = await control.buffer.send(contentsOf: pending)
+                if sent > 0 { delivered = pending[sent - 1].item.lastEventID }
+                let complete = sent == pending.count
+                pending.removeAll(keepingCapacity: true)
+                return complete
+            }
+            // A hand-over cut short by a restart or close ends the read as a clean end would.
+            let streamEnded = EventSourceError.ended(.streamEnded, url: url)
+            func ending(_ failure: EventSourceError) -> ReadResult {
+                ReadResult(lastEventID: delivered, retry: retry, failure: .error(failure))
+            }
+            while try await iterator.next(batch: &outputs) {
+                for output in outputs {
+                    switch output {
+                    case .event(let event):
+                        if let terminator, terminator.matches(event) {
+                            _ = await handOver()
+                            return ending(streamEnded)
+                        }
+                        if let errorEventType, event.type == errorEventType {
+                            return await handOver() ? ending(.errorEvent(event, url: url)) : ending(streamEnded)
+                        }
+                        pending.append((event, event.data.utf8.count + event.id.utf8.count + event.event.utf8.count))
+                    case .comment(let text):
+                        guard await handOver() else { return ending(streamEnded) }
+                        await control.buffer.waitUntilConsumed()
+                        if !Task.isCancelled { configuration.commentHandler?(text) }
+                    case .retry(let delay):
+                        retry = delay
                     }
-                    if let errorEventType, event.type == errorEventType {
-                        return ReadResult(lastEventID: delivered, retry: retry, failure: .error(.errorEvent(event, url: url)))
-                    }
-                    let bytes = event.data.utf8.count + event.id.utf8.count + event.event.utf8.count
-                    guard await control.buffer.send(event, bytes: bytes) else {
-                        return ReadResult(lastEventID: delivered, retry: retry, failure: .error(.ended(.streamEnded, url: url)))
-                    }
-                case .comment(let text):
-                    await control.buffer.waitUntilConsumed()
-                    if !Task.isCancelled { configuration.commentHandler?(text) }
-                case .retry(let delay):
-                    retry = delay
                 }
+                guard await handOver() else { return ending(streamEnded) }
                 delivered = iterator.lastEventID
                 if Task.isCancelled { break }
             }

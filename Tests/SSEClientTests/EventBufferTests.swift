@@ -30,6 +30,57 @@ import Testing
         }
     }
 
+    @Test func aBatchFillsTheQueueAndTheRestWaitsForRoom() async throws {
+        try await withTimeout {
+            let buffer = EventBuffer<Int>(capacity: 4)
+            let producer = Task {
+                // The reader flushes before it next suspends, as StreamConnection does.
+                defer { buffer.flush() }
+                return await buffer.send(contentsOf: (1...10).map { (item: $0, bytes: 1) })
+            }
+            var received: [Int] = []
+            while received.count < 10, let item = await buffer.next() {
+                received.append(item)
+                #expect(buffer.queuedBytes <= 4)
+            }
+            #expect(await producer.value == 10)
+            #expect(received == Array(1...10))
+        }
+    }
+
+    @Test func aFullQueueWakesItsProducerOnlyOnceHalfDrained() async throws {
+        try await withTimeout {
+            let buffer = EventBuffer<Int>(capacity: 4)
+            let producer = Task {
+                // The reader flushes before it next suspends, as StreamConnection does.
+                defer { buffer.flush() }
+                return await buffer.send(contentsOf: (1...8).map { (item: $0, bytes: 1) })
+            }
+            while buffer.queuedBytes < 4 { await Task.yield() }
+            #expect(await buffer.next() == 1)
+            // Three of four queued: not yet half drained, so the producer stays asleep.
+            for _ in 0..<1_000 { await Task.yield() }
+            #expect(buffer.queuedBytes == 3)
+            #expect(await buffer.next() == 2)
+            // Two of four: the producer wakes and refills the queue in one step.
+            while buffer.queuedBytes < 4 { await Task.yield() }
+            var received: [Int] = []
+            while received.count < 6, let item = await buffer.next() { received.append(item) }
+            #expect(received == Array(3...8))
+            #expect(await producer.value == 8)
+        }
+    }
+
+    @Test func aBatchCutShortByFinishSaysHowManyWereQueued() async throws {
+        try await withTimeout {
+            let buffer = EventBuffer<Int>(capacity: 2)
+            let producer = Task { await buffer.send(contentsOf: (1...5).map { (item: $0, bytes: 1) }) }
+            while buffer.queuedBytes < 2 { await Task.yield() }
+            buffer.finish()
+            #expect(await producer.value == 2)
+        }
+    }
+
     @Test func anItemLargerThanTheBudgetStillGoesIntoAnEmptyQueue() async throws {
         try await withTimeout {
             let buffer = EventBuffer<String>(capacity: 4, byteLimit: 10)

@@ -53,6 +53,20 @@ struct ServerSentEventSequenceTests {
         }
         #expect(error as? EventStreamError == .readTimeout)
     }
+
+    @Test func aBatchHoldsEveryOutputOfAChunkAndAnErrorAfterThemComesNext() async throws {
+        let chunks = [Array("data: a\n\n: note\n\nretry: 5\ndata: b\n\n".utf8), Array("data: c\n\ndata: cut".utf8)]
+        var iterator = AsyncStream.of(chunks).serverSentEvents().makeAsyncIterator()
+        var batch: [EventStreamDecoder.Output] = []
+        #expect(try await iterator.next(batch: &batch))
+        #expect(batch.count == 3)
+        #expect(batch.first == .event(MessageEvent(data: "a")))
+        #expect(batch[1] == .retry(.milliseconds(5)))
+        #expect(batch.last.map { if case .event(let event) = $0 { event.data } else { "" } } == "b")
+        #expect(try await iterator.next(batch: &batch))
+        #expect(batch.count == 1)
+        await #expect(throws: EventStreamError.unexpectedEnd) { try await iterator.next(batch: &batch) }
+    }
 }
 
 extension AsyncStream where Element: Sendable {
