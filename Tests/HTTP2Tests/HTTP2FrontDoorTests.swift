@@ -3,6 +3,7 @@ import NIOCore
 import NIOHTTP2
 import NIOPosix
 import SSENIOServer
+import SSEProtocol
 import SSEServer
 import SSETransport
 import Testing
@@ -53,6 +54,27 @@ struct HTTP2FrontDoorTests {
         let preface = Array("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".utf8) + [0, 0, 0, 4, 0, 0, 0, 0, 0]
         let idle = try await connect(port: http.port, sending: preface)
         #expect(try await closes(idle))
+        try await http.shutdown()
+    }
+
+    @Test func anHTTP2ConnectionWithAStreamIsNeverClosedByTheRequestTimeout() async throws {
+        let events = EventServer()
+        let http = try await EmbeddedHTTPServer.start(
+            routes: ["/time": events.handler(channel: "time")],
+            configuration: .init(requestTimeout: .seconds(1), protocols: .http2PriorKnowledge)
+        )
+        let connection = try await RawHTTP2Connection.connect(port: http.port)
+        let stream = try await connection.get("/time")
+        #expect(await stream.wait { $0.status == 200 })
+        // A connection opened after the stream started times out; by then the stream's connection
+        // has been quiet for longer than the timeout, and must still be open.
+        let idle = try await connect(port: http.port)
+        #expect(try await closes(idle))
+        try events.publish(MessageEvent(id: "1", data: "still open"), to: ["time"])
+        #expect(await stream.wait { $0.body == "id: 1\ndata: still open\n\n" })
+        #expect(!connection.state.value.closed)
+        await connection.close()
+        events.close()
         try await http.shutdown()
     }
 
