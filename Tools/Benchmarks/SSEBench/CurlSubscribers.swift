@@ -1,8 +1,11 @@
+import ArgumentParser
 import Foundation
+import SSENIOServer
 
-/// HTTP/2 subscribers for the benchmarks: `curl --http2-prior-knowledge --parallel` processes,
-/// each multiplexing its share of the streams over one connection and writing every stream's
-/// bytes to its standard output, which a thread per process counts.
+/// HTTP/2 subscribers for the benchmarks: `curl --http2 --parallel` processes over TLS, each
+/// multiplexing its share of the streams over one connection and writing every stream's bytes to
+/// its standard output, which a thread per process counts. (curl 7.88 fails the second stream of a
+/// cleartext prior-knowledge connection with `--parallel`, so the benchmarks use TLS.)
 struct CurlSubscribers {
     private let processes: [(process: Process, output: Pipe)]
 
@@ -16,7 +19,7 @@ struct CurlSubscribers {
             guard count > 0 else { continue }
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = ["curl", "--silent", "--no-buffer", "--http2-prior-knowledge", "--parallel",
+            process.arguments = ["curl", "--silent", "--no-buffer", "--insecure", "--http2", "--parallel",
                                  "--parallel-max", "\(count)"] + Array(repeating: url, count: count)
             let output = Pipe()
             process.standardOutput = output
@@ -50,6 +53,26 @@ struct CurlSubscribers {
         }
         group.wait()
         return last.value
+    }
+
+    /// Makes a self-signed certificate for `127.0.0.1` with `openssl` in a temporary directory.
+    ///
+    /// - Returns: The server's protocols: TLS with that certificate.
+    static func serverProtocols() throws -> EmbeddedHTTPServer.Protocols {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sse-bench-\(getpid())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let certificate = directory.appendingPathComponent("cert.pem").path
+        let key = directory.appendingPathComponent("key.pem").path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                             "-keyout", key, "-out", certificate, "-days", "1", "-subj", "/CN=127.0.0.1",
+                             "-addext", "subjectAltName=IP:127.0.0.1"]
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw ValidationError("openssl could not make a certificate") }
+        return .tls(certificateChainFile: certificate, privateKeyFile: key)
     }
 
     /// Stops every curl process.

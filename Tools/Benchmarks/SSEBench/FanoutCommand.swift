@@ -22,7 +22,7 @@ struct FanoutCommand: AsyncParsableCommand {
     @Option(help: "The size of each event's data, in bytes.")
     var size = 64
 
-    @Option(help: "Subscribe over cleartext HTTP/2 instead: the subscribers are streams, multiplexed by curl over this many connections.")
+    @Option(help: "Subscribe over HTTP/2 (TLS) instead: the subscribers are streams, multiplexed by curl over this many connections.")
     var http2Connections: Int?
 
     func run() async throws {
@@ -30,7 +30,7 @@ struct FanoutCommand: AsyncParsableCommand {
         let server = EventServer(configuration: .init(bufferSize: events + 16))
         let http = try await EmbeddedHTTPServer.start(
             routes: ["/bench": server.handler(channel: "bench")],
-            configuration: .init(protocols: http2Connections == nil ? .http1 : .http2PriorKnowledge)
+            configuration: .init(protocols: http2Connections == nil ? .http1 : try CurlSubscribers.serverProtocols())
         )
         if let http2Connections {
             return try await runOverHTTP2(server, http, connections: http2Connections)
@@ -81,7 +81,7 @@ struct FanoutCommand: AsyncParsableCommand {
 
     /// The same measurement with curl streams multiplexed over `connections` HTTP/2 connections.
     private func runOverHTTP2(_ server: EventServer, _ http: EmbeddedHTTPServer, connections: Int) async throws {
-        let curl = try CurlSubscribers.start(url: "http://127.0.0.1:\(http.port)/bench", streams: subscribers, connections: connections)
+        let curl = try CurlSubscribers.start(url: "https://127.0.0.1:\(http.port)/bench", streams: subscribers, connections: connections)
         while server.subscriberCount(channel: "bench") < subscribers { await Task.yield() }
         print("publishing \(events) events of \(size) bytes to \(subscribers) streams on \(connections) HTTP/2 connections")
         let data = String(repeating: "x", count: size)

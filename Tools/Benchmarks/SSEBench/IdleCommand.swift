@@ -16,7 +16,7 @@ struct IdleCommand: AsyncParsableCommand {
     @Option(help: "How many idle subscribers connect.")
     var connections = 1000
 
-    @Option(help: "Subscribe over cleartext HTTP/2 instead: the subscribers are streams, multiplexed by curl over this many connections.")
+    @Option(help: "Subscribe over HTTP/2 (TLS) instead: the subscribers are streams, multiplexed by curl over this many connections.")
     var http2Connections: Int?
 
     func run() async throws {
@@ -24,7 +24,7 @@ struct IdleCommand: AsyncParsableCommand {
         let server = EventServer()
         let http = try await EmbeddedHTTPServer.start(
             routes: ["/bench": server.handler(channel: "bench")],
-            configuration: .init(protocols: http2Connections == nil ? .http1 : .http2PriorKnowledge)
+            configuration: .init(protocols: http2Connections == nil ? .http1 : try CurlSubscribers.serverProtocols())
         )
         try server.publish(MessageEvent(data: "warm-up"), to: ["bench"])
         let before = BenchSupport.memoryKiB("VmRSS")
@@ -33,7 +33,7 @@ struct IdleCommand: AsyncParsableCommand {
         let stop: () -> Void
         if let http2Connections {
             let curl = try CurlSubscribers.start(
-                url: "http://127.0.0.1:\(http.port)/bench", streams: connections, connections: http2Connections
+                url: "https://127.0.0.1:\(http.port)/bench", streams: connections, connections: http2Connections
             )
             stop = { curl.terminate() }
         } else {
