@@ -78,7 +78,7 @@ struct CurlSubscribers {
     /// Stops every curl process.
     func terminate() {
         for (process, _) in processes {
-            process.terminate()
+            kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
         }
     }

@@ -100,7 +100,7 @@ struct FanoutCommand: AsyncParsableCommand {
         try await http.shutdown()
         BenchSupport.printJSON([
             ("subscribers", "\(subscribers)"),
-            ("protocol", "h2 over \(connections) connections"),
+            ("protocol", "\"h2 over \(connections) TLS connections\""),
             ("events", "\(events)"),
             ("delivered_per_second", String(format: "%.0f", Double(events * subscribers) / seconds)),
             ("publish_to_last_receipt_seconds", String(format: "%.4f", seconds)),

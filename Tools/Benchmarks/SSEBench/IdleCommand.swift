@@ -58,7 +58,7 @@ struct IdleCommand: AsyncParsableCommand {
 
         BenchSupport.printJSON([
             ("connections", "\(connections)"),
-            ("protocol", http2Connections.map { "h2 over \($0) connections" } ?? "http/1.1"),
+            ("protocol", http2Connections.map { "\"h2 over \($0) TLS connections\"" } ?? "\"http/1.1\""),
             ("rss_per_connection_kib", String(format: "%.2f", Double(after - before) / Double(connections))),
         ])
     }
