@@ -25,6 +25,11 @@ FORBIDDEN = {
     "SSEOpenAPI": ({"SSETransport", "SSEAsyncHTTPClient", "SSENIOServer", "SSEGzip", "SSEClient", "SSEServer"},
                    {"NIOCore", "AsyncHTTPClient", "CompressNIO"}),
 }
+# HTTP/2 and TLS belong to the embedded server alone (the client reaches them only through
+# AsyncHTTPClient, and a test hands it an HTTPClient with its own TLS settings).
+for product in ("SSEProtocol", "SSELogging", "SSETransport", "SSEClient", "SSEServer", "SSEAsyncHTTPClient", "SSEGzip",
+                "SSETesting", "SSERepositories"):
+    FORBIDDEN[product][1].update({"NIOSSL", "NIOHTTP2", "NIOTLS"})
 
 # Heavy or optional dependencies that only their own adapter product may compile.
 OWNED = {"OpenAPIRuntime": "SSEOpenAPI"}

@@ -16,6 +16,9 @@ if ! command -v chromium >/dev/null 2>&1 && [ -z "${CHROMIUM:-}" ]; then
     fi
 fi
 
+# openssl and curl for HTTP2Tests (certificates made at run time; curl over HTTP/2).
+bash Tools/install-tls-tools.sh
+
 # The products' dependency arrows (CONTRIBUTING.md): a client never compiles a server, and so on.
 python3 Tools/dependency-arrows.py >/dev/null
 

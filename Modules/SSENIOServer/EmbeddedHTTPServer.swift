@@ -5,7 +5,8 @@ import NIOPosix
 import SSELogging
 import SSETransport
 
-/// A small HTTP/1.1 server on SwiftNIO that serves handlers mounted by path.
+/// A small HTTP server on SwiftNIO that serves handlers mounted by path: cleartext HTTP/1.1 by
+/// default, HTTP/2 with prior knowledge, or TLS with HTTP/2 and HTTP/1.1 (see ``Protocols``).
 ///
 /// Start it, mount handlers, read its port:
 ///
@@ -31,6 +32,13 @@ import SSETransport
 /// ``Configuration/maximumConnections`` and ``Configuration/pipeliningDepth``. When the process
 /// runs out of file descriptors, the server keeps serving its connections and stops accepting
 /// new ones for a second at a time, instead of retrying `accept` in a busy loop.
+///
+/// Over HTTP/2 each stream is served like an HTTP/1.1 connection with one request, with its own
+/// flow control, so a slow stream never stalls the others of its connection. The connection limit
+/// counts connections, not streams; ``Configuration/maximumConcurrentStreams`` bounds the streams
+/// of each, and the request timeout closes a connection that has had no open stream for that long
+/// (from when it opens, so it covers the TLS handshake). ``shutdown()`` sends `GOAWAY` on each
+/// HTTP/2 connection before closing it.
 public final class EmbeddedHTTPServer: Sendable {
     /// Settings for an ``EmbeddedHTTPServer``.
     public struct Configuration: Sendable {
@@ -57,6 +65,11 @@ public final class EmbeddedHTTPServer: Sendable {
         /// How many pipelined requests a connection may queue behind the one being answered; the
         /// next one gets `503` with `Connection: close`. Defaults to 16.
         public var pipeliningDepth: Int
+        /// The protocols served. Defaults to ``Protocols/http1``.
+        public var protocols: Protocols
+        /// How many streams each HTTP/2 connection may have open at once, advertised to the peer
+        /// in its `SETTINGS`; further streams are refused. Defaults to 1,000.
+        public var maximumConcurrentStreams: Int
 
         /// Creates a configuration; every parameter defaults as documented on its property.
         ///
@@ -69,6 +82,8 @@ public final class EmbeddedHTTPServer: Sendable {
         ///   - requestTimeout: How long a connection may take to send a request, or stay idle.
         ///   - maximumConnections: How many connections are served at once.
         ///   - pipeliningDepth: How many pipelined requests a connection may queue.
+        ///   - protocols: The protocols served.
+        ///   - maximumConcurrentStreams: How many streams each HTTP/2 connection may have open.
         public init(
             eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
             maximumRequestBodySize: Int = 1 << 20,
@@ -77,7 +92,9 @@ public final class EmbeddedHTTPServer: Sendable {
             logger: Logger = .disabled,
             requestTimeout: Duration = .seconds(10),
             maximumConnections: Int = 10_000,
-            pipeliningDepth: Int = 16
+            pipeliningDepth: Int = 16,
+            protocols: Protocols = .http1,
+            maximumConcurrentStreams: Int = 1_000
         ) {
             self.eventLoopGroup = eventLoopGroup
             self.maximumRequestBodySize = maximumRequestBodySize
@@ -87,6 +104,8 @@ public final class EmbeddedHTTPServer: Sendable {
             self.requestTimeout = requestTimeout
             self.maximumConnections = maximumConnections
             self.pipeliningDepth = pipeliningDepth
+            self.protocols = protocols
+            self.maximumConcurrentStreams = maximumConcurrentStreams
         }
     }
 
@@ -112,7 +131,7 @@ public final class EmbeddedHTTPServer: Sendable {
     ///   - routes: Handlers by exact request path, for example `["/time": server.handler(channel: "time")]`.
     ///   - configuration: The server's settings.
     /// - Returns: The running server.
-    /// - Throws: When the address cannot be bound.
+    /// - Throws: When the address cannot be bound, or a TLS certificate or key file cannot be read.
     public static func start(
         host: String = "127.0.0.1",
         port: Int = 0,
@@ -126,7 +145,14 @@ public final class EmbeddedHTTPServer: Sendable {
             requestTimeout: TimeAmount(configuration.requestTimeout),
             pipeliningDepth: configuration.pipeliningDepth
         )
-        let logger = configuration.logger
+        let pipeline = try ConnectionPipeline(
+            protocols: configuration.protocols,
+            router: router,
+            limits: limits,
+            maximumConcurrentStreams: configuration.maximumConcurrentStreams,
+            writeBufferHighWatermark: configuration.writeBufferHighWatermark,
+            logger: configuration.logger
+        )
         let waterMark = ChannelOptions.Types.WriteBufferWaterMark(
             low: configuration.writeBufferHighWatermark / 2,
             high: configuration.writeBufferHighWatermark
@@ -154,13 +180,7 @@ public final class EmbeddedHTTPServer: Sendable {
                         return
                     }
                     channel.closeFuture.whenComplete { _ in connections.remove(channel) }
-                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(
-                        withPipeliningAssistance: false,
-                        withErrorHandling: true
-                    )
-                    try channel.pipeline.syncOperations.addHandler(
-                        HTTPConnectionHandler(router: router, limits: limits, overLimit: admission == .overLimit, logger: logger)
-                    )
+                    try pipeline.configure(channel, overLimit: admission == .overLimit)
                 }
             }
             .bind(host: host, port: port)
@@ -177,7 +197,8 @@ public final class EmbeddedHTTPServer: Sendable {
         router.mount(path, handler)
     }
 
-    /// Stops accepting connections and closes every open one, ending their responses.
+    /// Stops accepting connections and closes every open one, ending their responses; an HTTP/2
+    /// connection first gets `GOAWAY`, so its peer knows no further stream will be served.
     ///
     /// Calling it again does nothing.
     ///
@@ -188,6 +209,7 @@ public final class EmbeddedHTTPServer: Sendable {
             try await listener.close()
         } catch ChannelError.alreadyClosed {}
         for channel in open {
+            channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
             try? await channel.close()
         }
     }

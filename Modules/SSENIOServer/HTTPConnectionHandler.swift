@@ -102,7 +102,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
                 uri: head.uri,
                 headers: headers,
                 body: body,
-                remoteAddress: context.remoteAddress?.description
+                remoteAddress: context.channel.remoteAddress?.description
             )
             enqueue(.handle(request, handler, head), context: context)
         }

@@ -10,9 +10,12 @@ Reads commands on standard input and answers each with one JSON line on standard
   {"screenshot": PATH}                  writes a PNG of the page
 
 Answers are {"ok": VALUE} or {"error": MESSAGE}. Chromium runs with --remote-debugging-pipe,
-so no port or WebSocket is needed. The browser is `$CHROMIUM`, else chromium on the PATH.
+so no port or WebSocket is needed. The browser is `$CHROMIUM`, else chromium on the PATH. The
+script's own arguments are passed to Chromium as further flags (e.g. --ignore-certificate-errors).
 """
 import base64, json, os, select, shutil, subprocess, sys, tempfile, time
+
+EXTRA_FLAGS = [flag for flag in sys.argv[1:] if flag.startswith("--")]
 
 WAIT_JS = """new Promise(resolve => {
   const check = () => { let value; try { value = (%s); } catch (e) { value = undefined; }
@@ -41,7 +44,7 @@ class Browser:
             [binary, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
              "--no-first-run", "--no-default-browser-check", "--hide-scrollbars",
              "--remote-debugging-pipe", "--user-data-dir=" + self.profile.name,
-             "--window-size=1100,760", "about:blank"],
+             "--window-size=1100,760"] + EXTRA_FLAGS + ["about:blank"],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             close_fds=False, preexec_fn=attach_pipe)
         os.close(to_browser_r)

@@ -61,6 +61,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Serve at most this many connections at once, streams included; further ones get 503.")
     var maxConnections = 10_000
 
+    @OptionGroup var protocolOptions: ProtocolOptions
+
     func validate() throws {
         guard !channel.isEmpty, !channel.contains("/"), !channel.contains("?") else {
             throw ValidationError("--channel must be a non-empty name without '/' or '?'")
@@ -91,12 +93,16 @@ struct ServeCommand: AsyncParsableCommand {
             http = try await EmbeddedHTTPServer.start(host: host, port: port, routes: [
                 "/\(channel)": PublishRoute(stream: server.handler(channel: channel), publisher: publisher, token: publishToken),
                 "/": ResponseHandler { _ in LivePage.response(channel: channel, eventTypes: await publisher.eventTypes) },
-            ], configuration: .init(requestTimeout: .seconds(requestTimeout), maximumConnections: maxConnections))
+            ], configuration: .init(
+                requestTimeout: .seconds(requestTimeout),
+                maximumConnections: maxConnections,
+                protocols: protocolOptions.protocols
+            ))
         } catch {
             printError("cannot listen on \(host):\(port): \(error)")
             throw ExitCode.failure
         }
-        let base = "http://\(host.contains(":") ? "[\(host)]" : host):\(http.port)/"
+        let base = "\(protocolOptions.scheme)://\(host.contains(":") ? "[\(host)]" : host):\(http.port)/"
         printError("serving \(base) (the stream is \(base)\(channel)); Ctrl-C stops")
 
         let services = ServiceGroup(services: [server], gracefulShutdownSignals: [.sigint, .sigterm], logger: .disabled)

@@ -15,12 +15,13 @@ struct BrowserDriver {
 
     /// Starts Chromium.
     ///
+    /// - Parameter arguments: Further Chromium flags, such as `--ignore-certificate-errors`.
     /// - Throws: ``CommandFailed`` when Python or Chromium cannot be started.
-    init() async throws {
+    init(arguments: [String] = []) async throws {
         let script = URL(fileURLWithPath: #filePath)
             .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("Tools/browser/chromium-driver.py")
-        process = try ChildProcess(URL(fileURLWithPath: "/usr/bin/env"), arguments: ["python3", script.path])
+        process = try ChildProcess(URL(fileURLWithPath: "/usr/bin/env"), arguments: ["python3", script.path] + arguments)
         answers = LineReader(process.standardOutput)
         _ = try await answer()
     }
