@@ -28,6 +28,7 @@ let package = Package(
         .library(name: "SSEServer", targets: ["SSEServer"]),
         .library(name: "SSERepositories", targets: ["SSERepositories"]),
         .library(name: "SSESQLite", targets: ["SSESQLite"]),
+        .library(name: "SSEPostgres", targets: ["SSEPostgres"]),
         .executable(name: "sse", targets: ["sse"]),
         .executable(name: "sse-network", targets: ["sse-network"]),
         .executable(name: "sse-bench", targets: ["SSEBench"]),
@@ -45,6 +46,7 @@ let package = Package(
         .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
         .package(url: "https://github.com/vapor/sqlite-nio", from: "1.13.2"),
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // MARK: Libraries
@@ -132,6 +134,18 @@ let package = Package(
             path: "Modules/SSESQLite",
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "SSEPostgres",
+            dependencies: [
+                "SSEProtocol", "SSERepositories", "SSEServer",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Modules/SSEPostgres",
+            swiftSettings: swiftSettings
+        ),
 
         // MARK: Tools and examples
         .target(
@@ -155,7 +169,7 @@ let package = Package(
             name: "sse-network",
             dependencies: [
                 "SSEProtocol", "SSELogging", "SSEClient", "SSEServer", "SSERepositories", "SSESQLite", "SSETransport",
-                "SSENIOServer", "SSEToolSupport",
+                "SSENIOServer", "SSEToolSupport", "SSEPostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -166,8 +180,10 @@ let package = Package(
         .executableTarget(
             name: "SSEBench",
             dependencies: [
-                "SSEProtocol", "SSEServer", "SSERepositories", "SSESQLite", "SSETransport", "SSENIOServer",
+                "SSEProtocol", "SSEServer", "SSERepositories", "SSESQLite", "SSETransport", "SSENIOServer", "SSEPostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
@@ -277,6 +293,17 @@ let package = Package(
             name: "IntegrationTests",
             dependencies: ["SSEProtocol", "SSEClient", "SSEServer", "SSETransport", "SSENIOServer"],
             path: "Tests/IntegrationTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SSEPostgresTests",
+            dependencies: [
+                "SSEPostgres", "SSEServer", "SSERepositories", "SSEProtocol", "SSEClient", "SSETransport", "SSENIOServer",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/SSEPostgresTests",
             swiftSettings: swiftSettings
         ),
     ]

@@ -22,7 +22,15 @@ FORBIDDEN = {
     "SSEGzip": ({"SSEAsyncHTTPClient", "SSENIOServer", "SSEClient", "SSEServer"}, {"AsyncHTTPClient", "NIOPosix"}),
     "SSETesting": ({"SSEAsyncHTTPClient", "SSENIOServer", "SSEGzip", "SSEClient", "SSEServer"}, {"NIOCore"}),
     "SSERepositories": ({"SSETransport", "SSEClient", "SSEServer"}, {"NIOCore"}),
+    # Brokers and stores extend the server; a PostgreSQL node needs no HTTP client or SQLite.
+    "SSEPostgres": ({"SSEAsyncHTTPClient", "SSENIOServer", "SSEClient", "SSETesting", "SSESQLite"},
+                    {"AsyncHTTPClient", "SQLiteNIO"}),
 }
+# Nothing but the PostgreSQL product (and the tools) compiles postgres-nio.
+for _name, (_ours, _external) in FORBIDDEN.items():
+    if _name != "SSEPostgres" and "*" not in _ours:
+        _ours.add("SSEPostgres")
+        _external.add("PostgresNIO")
 
 description = json.loads(subprocess.run(
     ["swift", "package", "describe", "--type", "json"], check=True, capture_output=True, text=True
