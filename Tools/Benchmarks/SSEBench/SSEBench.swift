@@ -10,6 +10,7 @@ struct SSEBench: AsyncParsableCommand {
         subcommands: [
             FanoutCommand.self,
             IdleCommand.self,
+            PostgresCommand.self,
             StoresCommand.self,
             SubscribersCommand.self,
         ]
