@@ -48,8 +48,8 @@ public final class PostgresEventStore: EventStore, Service {
     }
 
     /// Runs the connection pool, creates the schema when it is missing (checking the version
-    /// of one that exists), then trims history every ``Configuration/trimInterval`` until
-    /// graceful shutdown or cancellation.
+    /// of one that exists), then trims history every ``Configuration/trimInterval`` (the first
+    /// time one interval after the start) until graceful shutdown or cancellation.
     ///
     /// - Throws: ``PostgresStoreError/schemaVersion(found:expected:)`` when the database holds
     ///   another schema version, or the database's error when the schema cannot be created.
@@ -79,13 +79,14 @@ public final class PostgresEventStore: EventStore, Service {
     }
 
     private func trimPeriodically() async {
-        while !Task.isCancelled {
+        while true {
+            try? await Task.sleep(for: configuration.trimInterval)
+            if Task.isCancelled { return }
             do {
                 try await trim()
             } catch {
                 if !Task.isCancelled { configuration.logger.error("Trimming history failed: \(String(reflecting: error))") }
             }
-            try? await Task.sleep(for: configuration.trimInterval)
         }
     }
 }

@@ -65,6 +65,27 @@ struct PostgresEventBrokerTests {
         }
     }
 
+    @Test func unstoredPublicationsBeyondTheOutboxCapacityAreDropped() async throws {
+        try await PostgresHarness.withStores(2) { stores in
+            let receiving = PostgresEventBroker(store: stores[1])
+            let sending = PostgresEventBroker(store: stores[0], configuration: .init(outboxCapacity: 1))
+            let inbox = BrokerInbox(receiving)
+            let message = { (text: String) in EventBrokerMessage(channels: ["c"], bytes: Array("data: \(text)\n\n".utf8)) }
+            // The sender is not running yet: the first waits, the second finds the outbox full.
+            sending.publish(message("kept"))
+            sending.publish(message("dropped"))
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await receiving.run() }
+                await receiving.waitUntilListening()
+                group.addTask { try await sending.run() }
+                #expect(await inbox.wait(for: 1) == [message("kept")])
+                sending.publish(message("later"))
+                #expect(await inbox.wait(for: 2) == [message("kept"), message("later")])
+                group.cancelAll()
+            }
+        }
+    }
+
     @Test func aListeningConnectionTerminatedByTheDatabaseCatchesUpWithoutLossOrDuplicate() async throws {
         try await PostgresHarness.withNodes(2) { nodes in
             let listener = nodes[1]

@@ -128,6 +128,7 @@ struct PostgresEventStoreTests {
             try await holder.query("SELECT pg_advisory_lock(\(nodes[0].tables.lockKey))", logger: nodes[0].configuration.logger)
             #expect(try await nodes[1].trim() == false)
             #expect(try await PostgresHarness.collect(try await nodes[1].replay(channel: "c", lastEventID: "")).count == 3)
+            try await holder.query("SELECT pg_advisory_unlock(\(nodes[0].tables.lockKey))", logger: nodes[0].configuration.logger)
             try await holder.close()
             #expect(try await nodes[1].trim())
             #expect(try await PostgresHarness.collect(try await nodes[1].replay(channel: "c", lastEventID: "")).count == 1)
