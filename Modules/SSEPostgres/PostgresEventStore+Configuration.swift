@@ -13,8 +13,8 @@ extension PostgresEventStore {
         /// The PostgreSQL client's settings (server, credentials, pool size).
         public var client: PostgresClient.Configuration
 
-        /// The settings of the dedicated connection on which a ``PostgresEventBroker`` listens:
-        /// the same server and credentials as ``client``.
+        /// The settings of the dedicated connections on which the store creates its schema and a
+        /// ``PostgresEventBroker`` listens: the same server and credentials as ``client``.
         public var listener: PostgresConnection.Configuration
 
         /// The PostgreSQL schema that holds the store's tables (`sse_meta`, `sse_channels`,

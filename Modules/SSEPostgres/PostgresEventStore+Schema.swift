@@ -4,17 +4,27 @@ import PostgresNIO
 extension PostgresEventStore {
     /// Creates the schema, tables and append function when missing, one node at a time, after
     /// checking that an existing schema has this library's version.
+    ///
+    /// Runs on a connection of its own rather than the pool, so that a database that cannot be
+    /// reached fails at once with the connection's error (the pool keeps retrying).
     func createSchema() async throws {
-        let t = tables
+        let connection = try await PostgresConnection.connect(
+            configuration: configuration.listener, id: 0, logger: configuration.logger
+        )
         do {
-            try await createSchema(t)
+            try await createSchema(tables, on: connection)
+            try await connection.close()
         } catch let error as PostgresTransactionError {
+            try? await connection.close()
             throw error.closureError ?? error.beginError ?? error.commitError ?? error
+        } catch {
+            try? await connection.close()
+            throw error
         }
     }
 
-    private func createSchema(_ t: PostgresTables) async throws {
-        try await client.withTransaction(logger: configuration.logger) { connection in
+    private func createSchema(_ t: PostgresTables, on connection: PostgresConnection) async throws {
+        try await connection.withTransaction(logger: configuration.logger) { connection in
             let logger = configuration.logger
             try await connection.query("SELECT pg_advisory_xact_lock(\(t.lockKey))", logger: logger)
             try await connection.query("CREATE SCHEMA IF NOT EXISTS \(unescaped: t.schema)", logger: logger)

@@ -10,7 +10,6 @@ struct PostgresClusterTests {
         guard let url = ProcessInfo.processInfo.environment["SSE_POSTGRES_URL"], !url.isEmpty else {
             let message = "SSE_POSTGRES_URL is not set: run the tests through Tools/test.sh, or first "
                 + "`eval \"$(Tools/postgres-cluster.sh start)\"`"
-            Issue.record(Comment(rawValue: message))
             throw ServeProcess.StartFailed(description: message)
         }
         return url

@@ -21,12 +21,11 @@ enum PostgresHarness {
         }
     }
 
-    /// The server's URL; records a failure naming the fix when it is missing.
+    /// The server's URL.
+    ///
+    /// - Throws: ``Missing``, which names the fix, when the test run started no server.
     static func url() throws -> String {
-        guard let url = ProcessInfo.processInfo.environment["SSE_POSTGRES_URL"], !url.isEmpty else {
-            Issue.record(Comment(rawValue: Missing().description))
-            throw Missing()
-        }
+        guard let url = ProcessInfo.processInfo.environment["SSE_POSTGRES_URL"], !url.isEmpty else { throw Missing() }
         return url
     }
 

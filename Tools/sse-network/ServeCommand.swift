@@ -124,7 +124,7 @@ struct ServeCommand: AsyncParsableCommand {
         if let failure {
             if failure is ExitCode { throw failure }
             // For example a PostgreSQL store that cannot reach its database.
-            printError("stopped: \(failure)")
+            printError("stopped: \(String(reflecting: failure))")
             throw ExitCode.failure
         }
     }
