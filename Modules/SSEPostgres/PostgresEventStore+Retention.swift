@@ -12,13 +12,14 @@ extension PostgresEventStore {
 
     /// Trims every channel to the ``Configuration/retention``, unless another node is trimming.
     ///
-    /// Runs on one pooled connection that holds a session advisory lock for the pass (released
-    /// by PostgreSQL if the connection dies), so one node at a time trims. Each channel is trimmed
-    /// by one statement that deletes its oldest events over a limit (never the newest) and
-    /// records the newest removed one for replay coverage; publishers wait for a channel's
-    /// counter row only while that statement commits.
+    /// Each channel is trimmed in a short transaction on one pooled connection that first takes
+    /// a transaction-level advisory lock (so one node at a time trims, and the lock cannot
+    /// outlive the transaction even if the connection breaks), then deletes the channel's oldest
+    /// events over a limit (never the newest) and records the newest removed one for replay
+    /// coverage; publishers wait for the channel's counter row only while that commits.
     ///
-    /// - Returns: Whether this node held the lock and trimmed.
+    /// - Returns: Whether this node held the lock for every channel; `false` when another node
+    ///   was trimming (this pass then stops).
     @discardableResult
     func trim() async throws -> Bool {
         let retention = configuration.retention
@@ -26,34 +27,30 @@ extension PostgresEventStore {
         let logger = configuration.logger
         let t = tables
         return try await client.withConnection { connection in
-            let locked = try await connection.query("SELECT pg_try_advisory_lock(\(t.lockKey))", logger: logger)
-            var held = false
-            for try await value in locked.decode(Bool.self) { held = value }
-            guard held else { return false }
-            do {
-                var last = ""
-                while true {
-                    let rows = try await connection.query(
-                        """
-                        SELECT channel FROM \(unescaped: t.channels) WHERE channel > \(last)
-                        ORDER BY channel LIMIT \(Self.trimChannelBatch)
-                        """,
-                        logger: logger
-                    )
-                    var channels: [String] = []
-                    for try await channel in rows.decode(String.self) { channels.append(channel) }
-                    for channel in channels {
-                        try await trim(channel, on: connection, expiry: retention.expiry(now: Date()))
+            var last = ""
+            while true {
+                let rows = try await connection.query(
+                    """
+                    SELECT channel FROM \(unescaped: t.channels) WHERE channel > \(last)
+                    ORDER BY channel LIMIT \(Self.trimChannelBatch)
+                    """,
+                    logger: logger
+                )
+                var channels: [String] = []
+                for try await channel in rows.decode(String.self) { channels.append(channel) }
+                for channel in channels {
+                    let held = try await connection.withTransaction(logger: logger) { connection in
+                        let locked = try await connection.query("SELECT pg_try_advisory_xact_lock(\(t.lockKey))", logger: logger)
+                        var held = false
+                        for try await value in locked.decode(Bool.self) { held = value }
+                        if held { try await trim(channel, on: connection, expiry: retention.expiry(now: Date())) }
+                        return held
                     }
-                    guard channels.count == Self.trimChannelBatch, let next = channels.last else { break }
-                    last = next
+                    guard held else { return false }
                 }
-            } catch {
-                _ = try? await connection.query("SELECT pg_advisory_unlock(\(t.lockKey))", logger: logger)
-                throw error
+                guard channels.count == Self.trimChannelBatch, let next = channels.last else { return true }
+                last = next
             }
-            try await connection.query("SELECT pg_advisory_unlock(\(t.lockKey))", logger: logger)
-            return true
         }
     }
 
