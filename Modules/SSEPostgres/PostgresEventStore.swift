@@ -54,21 +54,24 @@ public final class PostgresEventStore: EventStore, Service {
     /// - Throws: ``PostgresStoreError/schemaVersion(found:expected:)`` when the database holds
     ///   another schema version, or the database's error when the schema cannot be created.
     public func run() async throws {
-        try await withThrowingDiscardingTaskGroup { group in
-            group.addTask { await self.client.run() }
-            do {
-                try await createSchema()
-                ready.open(nil)
-            } catch {
-                ready.open(error)
-                throw error
-            }
-            await cancelWhenGracefulShutdown {
-                await self.trimPeriodically()
-            }
-            group.cancelAll()
+        // The pool is cancelled only once the trim loop has ended, so that a trim in progress
+        // when shutdown begins gives its connection back before the pool closes.
+        let pool = Task { await client.run() }
+        do {
+            try await createSchema()
+            ready.open(nil)
+        } catch {
+            ready.open(error)
+            pool.cancel()
+            await pool.value
+            throw error
+        }
+        await cancelWhenGracefulShutdown {
+            await self.trimPeriodically()
         }
         ready.open(PostgresStoreError.closed)
+        pool.cancel()
+        await pool.value
     }
 
     /// Waits until ``run()`` has created or checked the schema.

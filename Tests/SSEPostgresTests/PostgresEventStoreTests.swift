@@ -135,6 +135,42 @@ struct PostgresEventStoreTests {
         }
     }
 
+    @Test func historyIsTrimmedInTheBackgroundEveryInterval() async throws {
+        let schema = PostgresHarness.freshSchema()
+        let configuration = try PostgresHarness.configuration(
+            schema: schema, retention: Retention(maxEvents: 2), trimInterval: .milliseconds(20)
+        )
+        let store = PostgresEventStore(configuration: configuration)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await store.run() }
+            defer { group.cancelAll() }
+            try await store.waitUntilReady()
+            // A trigger announces every delete, so the test waits for the trim without polling.
+            let observer = try await PostgresConnection.connect(configuration: configuration.listener, id: 1, logger: configuration.logger)
+            for statement in [
+                """
+                CREATE FUNCTION \(schema).announce_trim() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN PERFORM pg_notify('\(schema)_trimmed', ''); RETURN NULL; END $$
+                """,
+                "CREATE TRIGGER announce_trim AFTER DELETE ON \(schema).sse_events EXECUTE FUNCTION \(schema).announce_trim()",
+            ] {
+                try await observer.query(PostgresQuery(unsafeSQL: statement), logger: configuration.logger)
+            }
+            // A trim may run between appends; each announces itself, until two events are left.
+            let kept = try await observer.listen(on: "\(schema)_trimmed") { notifications in
+                for index in 1...5 { _ = try await store.append(MessageEvent(data: "\(index)"), to: "c") }
+                var kept: [String] = []
+                for try await _ in notifications {
+                    kept = try await PostgresHarness.collect(try await store.replay(channel: "c", lastEventID: "")).map(\.data)
+                    if kept.count == 2 { break }
+                }
+                return kept
+            }
+            try await observer.close()
+            #expect(kept == ["4", "5"])
+        }
+    }
+
     @Test func expiredEventsAreNotReplayed() async throws {
         try await PostgresHarness.withStores(retention: Retention(maxAge: .seconds(3600))) { stores in
             let store = stores[0]
