@@ -29,6 +29,7 @@ let package = Package(
         .library(name: "SSERepositories", targets: ["SSERepositories"]),
         .library(name: "SSESQLite", targets: ["SSESQLite"]),
         .library(name: "SSEOpenAPI", targets: ["SSEOpenAPI"]),
+        .library(name: "SSEPostgres", targets: ["SSEPostgres"]),
         .executable(name: "sse", targets: ["sse"]),
         .executable(name: "sse-network", targets: ["sse-network"]),
         .executable(name: "sse-bench", targets: ["SSEBench"]),
@@ -50,6 +51,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-openapi-runtime", from: "1.13.4"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-nio-http2", from: "1.46.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // MARK: Libraries
@@ -140,6 +142,18 @@ let package = Package(
             path: "Modules/SSESQLite",
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "SSEPostgres",
+            dependencies: [
+                "SSEProtocol", "SSERepositories", "SSEServer",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Modules/SSEPostgres",
+            swiftSettings: swiftSettings
+        ),
 
         // MARK: Tools and examples
         .target(
@@ -163,7 +177,7 @@ let package = Package(
             name: "sse-network",
             dependencies: [
                 "SSEProtocol", "SSELogging", "SSEClient", "SSEServer", "SSERepositories", "SSESQLite", "SSETransport",
-                "SSENIOServer", "SSEToolSupport",
+                "SSENIOServer", "SSEToolSupport", "SSEPostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -175,7 +189,10 @@ let package = Package(
             name: "SSEBench",
             dependencies: [
                 "SSEProtocol", "SSEServer", "SSERepositories", "SSESQLite", "SSETransport", "SSENIOServer", "SSEClient",
+                "SSEPostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
@@ -322,6 +339,17 @@ let package = Package(
             name: "IntegrationTests",
             dependencies: ["SSEProtocol", "SSEClient", "SSEServer", "SSETransport", "SSENIOServer"],
             path: "Tests/IntegrationTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SSEPostgresTests",
+            dependencies: [
+                "SSEPostgres", "SSEServer", "SSERepositories", "SSEProtocol", "SSEClient", "SSETransport", "SSENIOServer",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/SSEPostgresTests",
             swiftSettings: swiftSettings
         ),
     ]

@@ -24,7 +24,15 @@ FORBIDDEN = {
     "SSERepositories": ({"SSETransport", "SSEClient", "SSEServer"}, {"NIOCore"}),
     "SSEOpenAPI": ({"SSETransport", "SSEAsyncHTTPClient", "SSENIOServer", "SSEGzip", "SSEClient", "SSEServer"},
                    {"NIOCore", "AsyncHTTPClient", "CompressNIO"}),
+    # Brokers and stores extend the server; a PostgreSQL node needs no HTTP client or SQLite.
+    "SSEPostgres": ({"SSEAsyncHTTPClient", "SSENIOServer", "SSEClient", "SSETesting", "SSESQLite"},
+                    {"AsyncHTTPClient", "SQLiteNIO"}),
 }
+# Nothing but the PostgreSQL product (and the tools) compiles postgres-nio.
+for _name, (_ours, _external) in FORBIDDEN.items():
+    if _name != "SSEPostgres" and "*" not in _ours:
+        _ours.add("SSEPostgres")
+        _external.add("PostgresNIO")
 # HTTP/2 and TLS belong to the embedded server alone (the client reaches them only through
 # AsyncHTTPClient, and a test hands it an HTTPClient with its own TLS settings).
 for product in ("SSEProtocol", "SSELogging", "SSETransport", "SSEClient", "SSEServer", "SSEAsyncHTTPClient", "SSEGzip",

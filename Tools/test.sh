@@ -18,6 +18,11 @@ fi
 
 # openssl and curl for HTTP2Tests (certificates made at run time; curl over HTTP/2).
 bash Tools/install-tls-tools.sh
+# A throwaway PostgreSQL server for the PostgreSQL tests (SSE_POSTGRES_URL), removed at exit.
+if [ -z "${SSE_POSTGRES_URL:-}" ]; then
+    pg_env=$(Tools/postgres-cluster.sh start) || [ "${CI:-}" != true ] || exit 1
+    eval "${pg_env:-}"; trap '[ -z "${SSE_POSTGRES_DIR:-}" ] || Tools/postgres-cluster.sh stop "$SSE_POSTGRES_DIR"' EXIT
+fi
 
 # The products' dependency arrows (CONTRIBUTING.md): a client never compiles a server, and so on.
 python3 Tools/dependency-arrows.py >/dev/null

@@ -1,4 +1,5 @@
 import SSEProtocol
+import SSERepositories
 
 /// One publication as a broker carries it: the encoded bytes and the channels they go to.
 ///
@@ -43,6 +44,24 @@ public protocol EventBroker: Sendable {
     ///
     /// - Parameter message: The message.
     func publish(_ message: EventBrokerMessage)
+
+    /// Whether the events appended to `store` already reach this broker's receivers on every
+    /// node without ``publish(_:)``, because the store announces each append itself (as a
+    /// PostgreSQL store's `NOTIFY` does at COMMIT). ``EventServer`` then publishes through such
+    /// a store without handing the events to the broker again.
+    ///
+    /// - Parameter store: A store that a server publishes through.
+    /// - Returns: `true` when the broker delivers the store's appends by itself; the default
+    ///   implementation returns `false`.
+    func carriesAppends(to store: any EventStore) -> Bool
+}
+
+extension EventBroker {
+    /// Returns `false`: the server hands each stored event to ``EventBroker/publish(_:)``.
+    ///
+    /// - Parameter store: A store that a server publishes through.
+    /// - Returns: `false`.
+    public func carriesAppends(to store: any EventStore) -> Bool { false }
 }
 
 /// The default ``EventBroker``: delivers each message to this process's receivers before

@@ -7,7 +7,9 @@ extension EventServer {
     ///
     /// An event whose id the store already holds is acknowledged as a duplicate and delivered
     /// to nobody; an event without an id gets one from the store. Deliveries follow the store's
-    /// sequence order. Register the same store for the channel (``register(_:for:)``) so that
+    /// sequence order. When the server's ``EventBroker`` carries the store's appends itself
+    /// (``EventBroker/carriesAppends(to:)``), the broker delivers them and this method only
+    /// appends. Register the same store for the channel (``register(_:for:)``) so that
     /// resuming subscribers replay from it: a subscriber's replay and the live events published
     /// while it runs then hand over without gap or duplicate.
     ///
@@ -31,6 +33,9 @@ extension EventServer {
         storingIn store: any EventStore
     ) async throws -> AppendResult {
         let bytes = try encoder.encode(event)
+        // A broker that hears the store's own announcements (PostgreSQL NOTIFY) delivers the
+        // event on every node, this one included; handing it over here would deliver it twice.
+        if broker.carriesAppends(to: store) { return try await store.append(event, to: channel) }
         return try await store.append(event, to: channel) { stored in
             // Only an assigned id changes the bytes; it is a decimal number, which always encodes.
             let encoded = stored.id == event.id ? bytes : (try? self.encoder.encode(stored)) ?? bytes

@@ -78,15 +78,69 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         OpenFileLimit.raiseToHardLimit()
-        let (eventStore, closeStore) = try await store.open()
+        let opened = try await store.open()
+        let eventStore = opened.store
         let server = EventServer(configuration: .init(
             crossOrigin: cors.isEmpty ? .disabled : cors.contains("*") ? .anyOrigin : .origins(cors),
             gzip: gzip,
             maximumConnectionTime: maxConnectionTime.map { .seconds($0) },
             heartbeatInterval: heartbeat.map { .seconds($0) }
-        ))
+        ), broker: opened.broker)
         server.register(eventStore, for: channel)
         let publisher = Publisher(server: server, store: eventStore, channel: channel)
+        let services = ServiceGroup(
+            services: opened.services + [server], gracefulShutdownSignals: [.sigint, .sigterm], logger: .disabled
+        )
+        let text = text
+        var http: EmbeddedHTTPServer?
+        let failure = await withTaskGroup(of: Finished.self) { group -> (any Error)? in
+            group.addTask {
+                do {
+                    try await services.run()
+                    return .services(nil)
+                } catch {
+                    return .services(error)
+                }
+            }
+            defer { group.cancelAll() }
+            do {
+                // A PostgreSQL node listens before it serves: an event a subscriber's replay misses
+                // then always arrives live.
+                try await opened.ready()
+                http = try await startHTTP(server: server, publisher: publisher)
+            } catch {
+                await services.triggerGracefulShutdown()
+                return error
+            }
+            group.addTask {
+                await Self.publishInput(to: publisher, text: text)
+                return .input
+            }
+            while let finished = await group.next() {
+                if case .services(let error) = finished { return error }
+            }
+            return nil
+        }
+        try await http?.shutdown()
+        try await opened.close()
+        if let failure {
+            if failure is ExitCode { throw failure }
+            // For example a PostgreSQL store that cannot reach its database.
+            printError("stopped: \(String(reflecting: failure))")
+            throw ExitCode.failure
+        }
+    }
+
+    /// What ended in ``run()``'s task group.
+    private enum Finished {
+        case services((any Error)?)
+        case input
+    }
+
+    /// Starts the HTTP server and announces its address.
+    ///
+    /// - Throws: `ExitCode.failure`, after saying why, when it cannot listen.
+    private func startHTTP(server: EventServer, publisher: Publisher) async throws -> EmbeddedHTTPServer {
         let channel = channel
         let http: EmbeddedHTTPServer
         do {
@@ -104,16 +158,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let base = "\(protocolOptions.scheme)://\(host.contains(":") ? "[\(host)]" : host):\(http.port)/"
         printError("serving \(base) (the stream is \(base)\(channel)); Ctrl-C stops")
-
-        let services = ServiceGroup(services: [server], gracefulShutdownSignals: [.sigint, .sigterm], logger: .disabled)
-        let text = text
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await Self.publishInput(to: publisher, text: text) }
-            try? await services.run()
-            group.cancelAll()
-        }
-        try await http.shutdown()
-        try await closeStore()
+        return http
     }
 
     /// Publishes each line of standard input; reports bad lines and carries on.

@@ -12,6 +12,7 @@ struct SSEBench: AsyncParsableCommand {
             ClientRunner.self,
             FanoutCommand.self,
             IdleCommand.self,
+            PostgresCommand.self,
             StoresCommand.self,
             SubscribersCommand.self,
         ]

@@ -1,0 +1,99 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import Logging
+import PostgresNIO
+import SSERepositories
+
+extension PostgresEventStore {
+    /// Where the database is and what a ``PostgresEventStore`` keeps.
+    public struct Configuration: Sendable {
+        /// The PostgreSQL client's settings (server, credentials, pool size).
+        public var client: PostgresClient.Configuration
+
+        /// The settings of the dedicated connections on which the store creates its schema and a
+        /// ``PostgresEventBroker`` listens: the same server and credentials as ``client``.
+        public var listener: PostgresConnection.Configuration
+
+        /// The PostgreSQL schema that holds the store's tables (`sse_meta`, `sse_channels`,
+        /// `sse_events`); stores with different schemas in one database are independent. Letters,
+        /// digits and underscores only (at most 56); it also names the `NOTIFY` channel.
+        /// Defaults to `"sse"`.
+        public var schema: String
+
+        /// How much history each channel keeps. Defaults to ``defaultRetention``.
+        public var retention: Retention
+
+        /// How often a node trims history to ``retention`` (one node at a time). Defaults to 1 second.
+        public var trimInterval: Duration
+
+        /// How many events a replay reads per query, the most it holds at once. Defaults to 256.
+        public var replayPageSize: Int
+
+        /// Where the store and the PostgreSQL client log. Defaults to a logger that discards everything.
+        public var logger: Logger
+
+        /// What a store keeps per channel unless told otherwise: the newest 100,000 events, at most
+        /// 64 MiB of ids, types and data, none older than 7 days, whichever limit is reached first.
+        public static let defaultRetention = Retention(maxEvents: 100_000, maxBytes: 64 << 20, maxAge: .seconds(7 * 86_400))
+
+        /// Creates a configuration.
+        ///
+        /// - Parameters:
+        ///   - client: The PostgreSQL client's settings.
+        ///   - listener: The same server and credentials, for a broker's listening connection.
+        ///   - schema: The schema that holds the tables. Defaults to `"sse"`.
+        ///   - retention: The history kept per channel. Defaults to ``defaultRetention``.
+        ///   - trimInterval: How often history is trimmed. Defaults to 1 second.
+        ///   - replayPageSize: Events read per replay query. Defaults to 256.
+        ///   - logger: Where to log. Defaults to a logger that discards everything.
+        public init(
+            client: PostgresClient.Configuration,
+            listener: PostgresConnection.Configuration,
+            schema: String = "sse",
+            retention: Retention = defaultRetention,
+            trimInterval: Duration = .seconds(1),
+            replayPageSize: Int = 256,
+            logger: Logger = Logger(label: "sse.postgres", factory: { _ in SwiftLogNoOpLogHandler() })
+        ) {
+            precondition(replayPageSize > 0, "replayPageSize must be positive")
+            precondition(trimInterval > .zero, "trimInterval must be positive")
+            precondition(PostgresTables.isValid(schema: schema), "schema must be 1 to 56 letters, digits and underscores")
+            self.client = client
+            self.listener = listener
+            self.schema = schema
+            self.retention = retention
+            self.trimInterval = trimInterval
+            self.replayPageSize = replayPageSize
+            self.logger = logger
+        }
+
+        /// Creates a configuration from a URL, `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE`
+        /// (port 5432 when omitted; percent-escapes are decoded), without TLS.
+        ///
+        /// - Parameters:
+        ///   - url: The database's URL.
+        ///   - schema: The schema that holds the tables. Defaults to `"sse"`.
+        ///   - retention: The history kept per channel. Defaults to ``defaultRetention``.
+        /// - Throws: ``PostgresStoreError/invalidURL(_:)`` when the URL does not have that form.
+        public init(url: String, schema: String = "sse", retention: Retention = defaultRetention) throws {
+            guard let components = URLComponents(string: url),
+                components.scheme == "postgres" || components.scheme == "postgresql",
+                let host = components.host, !host.isEmpty,
+                let user = components.user, !user.isEmpty,
+                case let database = String(components.path.dropFirst()), !database.isEmpty, !database.contains("/")
+            else { throw PostgresStoreError.invalidURL(url) }
+            let client = PostgresClient.Configuration(
+                host: host, port: components.port ?? 5432, username: user, password: components.password,
+                database: database, tls: .disable
+            )
+            let listener = PostgresConnection.Configuration(
+                host: host, port: components.port ?? 5432, username: user, password: components.password,
+                database: database, tls: .disable
+            )
+            self.init(client: client, listener: listener, schema: schema, retention: retention)
+        }
+    }
+}

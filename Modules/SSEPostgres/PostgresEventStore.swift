@@ -1,0 +1,95 @@
+import Logging
+import PostgresNIO
+import SSEProtocol
+import SSERepositories
+import ServiceLifecycle
+
+/// An ``EventStore`` in PostgreSQL: one history shared by every server node that points at the
+/// same database, so a client that reconnects to any node resumes without gap or duplicate.
+///
+/// Each append is one transaction (one round trip, through a function the store installs) that
+/// takes the channel's counter row, inserts the event with the next sequence and issues
+/// `NOTIFY`; per channel the commit order is the sequence order, without gaps, and an event is
+/// announced exactly when it becomes visible. The wire id is the publisher's id, or the
+/// sequence when the event has none; `(channel, id)` is unique, so a publisher that retries on
+/// another node gets exactly-once. Event data is stored as `bytea`, so any data the encoder
+/// accepts (NUL included) survives.
+///
+/// The store is a swift-service-lifecycle `Service`: ``run()`` runs the PostgreSQL client's
+/// connection pool and trims history to the ``Configuration/retention`` in the background,
+/// one node at a time (under an advisory lock), without blocking publishers. Appends and
+/// replays wait until ``run()`` has started.
+///
+/// ```swift
+/// let store = try PostgresEventStore(configuration: .init(url: "postgres://app@db:5432/app"))
+/// let broker = PostgresEventBroker(store: store)
+/// let server = EventServer(broker: broker)
+/// server.register(store, for: "news")
+/// let group = ServiceGroup(services: [store, broker, server], logger: logger)
+/// ```
+public final class PostgresEventStore: EventStore, Service {
+    /// The schema version this library writes into `sse_meta`.
+    static let schemaVersion = 1
+
+    /// The store's settings.
+    public let configuration: Configuration
+
+    let client: PostgresClient
+    let tables: PostgresTables
+    private let ready = ReadyGate()
+
+    /// Creates a store; nothing is connected until ``run()``.
+    ///
+    /// - Parameter configuration: Where the database is, and what the store keeps.
+    public init(configuration: Configuration) {
+        self.configuration = configuration
+        self.tables = PostgresTables(schema: configuration.schema)
+        self.client = PostgresClient(configuration: configuration.client, backgroundLogger: configuration.logger)
+    }
+
+    /// Runs the connection pool, creates the schema when it is missing (checking the version
+    /// of one that exists), then trims history every ``Configuration/trimInterval`` (the first
+    /// time one interval after the start) until graceful shutdown or cancellation.
+    ///
+    /// - Throws: ``PostgresStoreError/schemaVersion(found:expected:)`` when the database holds
+    ///   another schema version, or the database's error when the schema cannot be created.
+    public func run() async throws {
+        // The pool is cancelled only once the trim loop has ended, so that a trim in progress
+        // when shutdown begins gives its connection back before the pool closes.
+        let pool = Task { await client.run() }
+        do {
+            try await createSchema()
+            ready.open(nil)
+        } catch {
+            ready.open(error)
+            pool.cancel()
+            await pool.value
+            throw error
+        }
+        await cancelWhenGracefulShutdown {
+            await self.trimPeriodically()
+        }
+        ready.open(PostgresStoreError.closed)
+        pool.cancel()
+        await pool.value
+    }
+
+    /// Waits until ``run()`` has created or checked the schema.
+    ///
+    /// - Throws: The error that stopped ``run()``, or ``PostgresStoreError/closed``.
+    public func waitUntilReady() async throws {
+        try await ready.wait()
+    }
+
+    private func trimPeriodically() async {
+        while true {
+            try? await Task.sleep(for: configuration.trimInterval)
+            if Task.isCancelled { return }
+            do {
+                try await trim()
+            } catch {
+                if !Task.isCancelled { configuration.logger.error("Trimming history failed: \(String(reflecting: error))") }
+            }
+        }
+    }
+}

@@ -1,0 +1,186 @@
+import ArgumentParser
+import Foundation
+import Logging
+import NIOCore
+import PostgresNIO
+import SSEPostgres
+import SSEProtocol
+import SSERepositories
+import SSEServer
+
+/// `sse-bench postgres`: cross-node latency and sustained publish rate of ``PostgresEventStore``
+/// and ``PostgresEventBroker``, beside the same transaction issued directly through postgres-nio.
+///
+/// Nodes are separate stores and brokers (each its own pool and listening connection) in this
+/// process, so publish and receive times come from one clock.
+struct PostgresCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "postgres",
+        abstract: "Measures cross-node latency and publish rate through PostgreSQL (needs SSE_POSTGRES_URL or --url)."
+    )
+
+    @Option(help: "The database, postgres://USER@HOST:PORT/DB; defaults to $SSE_POSTGRES_URL.")
+    var url: String?
+
+    @Option(help: "Concurrent publishers, spread over two publishing nodes.")
+    var publishers = 8
+
+    @Option(help: "Events per second offered during the latency run.")
+    var rate = 1_000
+
+    @Option(help: "Seconds of each run.")
+    var seconds = 5.0
+
+    @Option(help: "Bytes of data per event.")
+    var dataBytes = 64
+
+    func run() async throws {
+        guard let url = url ?? ProcessInfo.processInfo.environment["SSE_POSTGRES_URL"] else {
+            throw ValidationError("give --url or set SSE_POSTGRES_URL (eval \"$(Tools/postgres-cluster.sh start)\")")
+        }
+        let schema = "bench_" + UUID().uuidString.prefix(8).lowercased()
+        var configuration = try PostgresEventStore.Configuration(url: url, schema: schema)
+        configuration.client.options.maximumConnections = publishers
+        let stores = (0..<3).map { _ in PostgresEventStore(configuration: configuration) }
+        let brokers = stores.map { PostgresEventBroker(store: $0) }
+        // The baseline's own pool, as large as the store's.
+        let client = PostgresClient(configuration: configuration.client, backgroundLogger: configuration.logger)
+        let data = String(repeating: "x", count: dataBytes)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for store in stores { group.addTask { try await store.run() } }
+            for broker in brokers { group.addTask { try await broker.run() } }
+            group.addTask { await client.run() }
+            defer { group.cancelAll() }
+            for broker in brokers { await broker.waitUntilListening() }
+
+            let latency = try await measureLatency(publishers: Array(stores[0..<2]), receiver: brokers[2])
+            let storeRate = try await measureRate(data: data) { index in
+                _ = try await stores[index % 2].append(MessageEvent(data: data), to: "rate")
+            }
+            let direct = DirectTransaction(client: client, schema: schema)
+            try await direct.prepare()
+            let directRate = try await measureRate(data: data) { _ in try await direct.append(data: data) }
+            print(String(format: "store %.0f appends/s, direct transaction %.0f/s", storeRate, directRate))
+            print(
+                String(
+                    format: "{\"publishers\": %d, \"rate\": %d, \"data_bytes\": %d, \"latency_p50_ms\": %.2f, "
+                        + "\"latency_p99_ms\": %.2f, \"latency_events\": %d, \"store_appends_per_s\": %.0f, "
+                        + "\"direct_transactions_per_s\": %.0f, \"store_vs_direct\": %.3f}",
+                    publishers, rate, dataBytes, latency.p50, latency.p99, latency.count, storeRate, directRate,
+                    storeRate / directRate
+                )
+            )
+        }
+    }
+
+    /// Publishes `rate` events per second through two nodes and times their arrival on a third.
+    private func measureLatency(publishers nodes: [PostgresEventStore], receiver: PostgresEventBroker)
+        async throws -> (p50: Double, p99: Double, count: Int)
+    {
+        let total = Int(Double(rate) * seconds)
+        let latencies = LockedState<[Double]>([])
+        let (done, finished) = AsyncStream<Void>.makeStream()
+        // Each event's data starts with its send time (monotonic nanoseconds, one clock in this process).
+        receiver.attach { message in
+            let now = BenchSupport.monotonicNanoseconds()
+            guard message.sequence != nil, let start = Self.sendTime(in: message.bytes) else { return }
+            let count = latencies.withLock { list -> Int in
+                list.append(Double(now - start) / 1e6)
+                return list.count
+            }
+            if count == total { finished.finish() }
+        }
+        let interval = Duration.seconds(Double(publishers) / Double(rate))
+        let publishers = publishers
+        let dataBytes = dataBytes
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for publisher in 0..<publishers {
+                group.addTask {
+                    let clock = ContinuousClock()
+                    var next = clock.now
+                    for _ in stride(from: publisher, to: total, by: publishers) {
+                        try await clock.sleep(until: next)
+                        next += interval
+                        let stamp = String(BenchSupport.monotonicNanoseconds())
+                        let data = stamp + String(repeating: "x", count: max(0, dataBytes - stamp.utf8.count))
+                        _ = try await nodes[publisher % nodes.count].append(MessageEvent(data: data), to: "latency")
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        // Every event arrives, or the run reports how many did within 10 seconds.
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { for await _ in done {} }
+            group.addTask { try? await Task.sleep(for: .seconds(10)) }
+            await group.next()
+            group.cancelAll()
+        }
+        let sorted = latencies.withLock { $0 }.sorted()
+        func percentile(_ p: Double) -> Double { sorted.isEmpty ? .nan : sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] }
+        print(String(format: "latency over %d events: p50 %.2f ms, p99 %.2f ms", sorted.count, percentile(0.5), percentile(0.99)))
+        return (percentile(0.5), percentile(0.99), sorted.count)
+    }
+
+    /// The send time at the start of an encoded event's data: the digits after `data: `.
+    private static func sendTime(in bytes: [UInt8]) -> UInt64? {
+        let marker = Array("data: ".utf8)
+        guard let start = bytes.indices.first(where: { bytes[$0...].starts(with: marker) }) else { return nil }
+        let digits = bytes[(start + marker.count)...].prefix { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
+        return UInt64(String(decoding: digits, as: UTF8.self))
+    }
+
+    /// Runs `append` from ``publishers`` tasks as fast as they go for ``seconds`` and returns appends per second.
+    private func measureRate(data: String, _ append: @escaping @Sendable (Int) async throws -> Void) async throws -> Double {
+        let deadline = ContinuousClock.now + .seconds(seconds)
+        let start = ContinuousClock.now
+        let count = try await withThrowingTaskGroup(of: Int.self) { group in
+            for publisher in 0..<publishers {
+                group.addTask {
+                    var count = 0
+                    while ContinuousClock.now < deadline {
+                        try await append(publisher)
+                        count += 1
+                    }
+                    return count
+                }
+            }
+            return try await group.reduce(0, +)
+        }
+        let elapsed = ContinuousClock.now - start
+        let (wholeSeconds, attoseconds) = elapsed.components
+        return Double(count) / (Double(wholeSeconds) + Double(attoseconds) * 1e-18)
+    }
+}
+
+/// The append transaction issued directly through postgres-nio, statement by statement: the
+/// counter row, the INSERT and the NOTIFY, in tables of its own.
+struct DirectTransaction: Sendable {
+    let client: PostgresClient
+    let schema: String
+
+    func prepare() async throws {
+        try await client.query("CREATE TABLE \(unescaped: schema).direct_channels (channel text PRIMARY KEY, last_sequence bigint NOT NULL)")
+        try await client.query(
+            "CREATE TABLE \(unescaped: schema).direct_events (channel text, sequence bigint, id text, data bytea, PRIMARY KEY (channel, sequence))"
+        )
+        try await client.query("INSERT INTO \(unescaped: schema).direct_channels VALUES ('rate', 0)")
+    }
+
+    func append(data: String) async throws {
+        let logger = Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() })
+        try await client.withTransaction(logger: logger) { connection in
+            let rows = try await connection.query(
+                "UPDATE \(unescaped: schema).direct_channels SET last_sequence = last_sequence + 1 WHERE channel = 'rate' RETURNING last_sequence",
+                logger: logger
+            )
+            var sequence = 0
+            for try await value in rows.decode(Int.self) { sequence = value }
+            try await connection.query(
+                "INSERT INTO \(unescaped: schema).direct_events VALUES ('rate', \(sequence), \(String(sequence)), \(ByteBuffer(string: data)))",
+                logger: logger
+            )
+            try await connection.query("SELECT pg_notify(\(schema + "_direct"), \(String(sequence)))", logger: logger)
+        }
+    }
+}
