@@ -11,8 +11,13 @@ import Testing
 @Suite("EventSource over HTTP/2")
 struct EventSourceOverHTTP2Tests {
     @Test func twoHundredStreamsShareOneTLSConnection() async throws {
-        // The server serves one connection: a stream on any other would get 503.
-        try await TLSFixture.run(http: { $0.maximumConnections = 1 }) { fixture in
+        // The server serves one connection: a stream on any other would get 503. Its request
+        // timeout must not close the connection between the first request and the streams while
+        // the whole suite loads the machine; it is not under test here.
+        try await TLSFixture.run(http: {
+            $0.maximumConnections = 1
+            $0.requestTimeout = .seconds(120)
+        }) { fixture in
             // Open the connection first, so every stream finds it negotiated as h2.
             let first = try await fixture.get("/peer")
             #expect(first.version == .http2)

@@ -61,8 +61,9 @@ struct HTTP2FrontDoorTests {
         let events = EventServer()
         let http = try await EmbeddedHTTPServer.start(
             routes: ["/time": events.handler(channel: "time")],
-            // Long enough for the stream to open on a loaded machine; the idle check waits it out.
-            configuration: .init(requestTimeout: .seconds(3), protocols: .http2PriorKnowledge)
+            // Long enough for the stream to open while the whole suite loads two cores (3 s was
+            // not); the idle check waits it out.
+            configuration: .init(requestTimeout: .seconds(10), protocols: .http2PriorKnowledge)
         )
         let connection = try await RawHTTP2Connection.connect(port: http.port)
         let stream = try await connection.get("/time")
