@@ -22,6 +22,11 @@ FORBIDDEN = {
     "SSEGzip": ({"SSEAsyncHTTPClient", "SSENIOServer", "SSEClient", "SSEServer"}, {"AsyncHTTPClient", "NIOPosix"}),
     "SSETesting": ({"SSEAsyncHTTPClient", "SSENIOServer", "SSEGzip", "SSEClient", "SSEServer"}, {"NIOCore"}),
     "SSERepositories": ({"SSETransport", "SSEClient", "SSEServer"}, {"NIOCore"}),
+    # A Vapor user compiles no Hummingbird and the other way round; neither pulls in our client.
+    "SSEHummingbird": ({"SSEVapor", "SSEClient", "SSEAsyncHTTPClient", "SSENIOServer", "SSETesting"},
+                       {"Vapor", "AsyncHTTPClient"}),
+    "SSEVapor": ({"SSEHummingbird", "SSEClient", "SSEAsyncHTTPClient", "SSENIOServer", "SSETesting"},
+                 {"Hummingbird", "HummingbirdCore"}),
 }
 
 description = json.loads(subprocess.run(
