@@ -16,7 +16,7 @@ final class ExampleProcess: @unchecked Sendable {
         process.executableURL = executable
         process.arguments = arguments
         process.standardOutput = output
-        process.standardError = FileHandle(forWritingAtPath: "/dev/stderr")
+        process.standardError = FileHandle.standardError
         try process.run()
     }
 
