@@ -10,9 +10,9 @@ private struct CurrentTask: @unchecked Sendable {
 /// writer (Hummingbird, Vapor): it buffers what the handler writes and hands the flushed bytes to
 /// the framework's writer, whose backpressure turns into ``isWritable``.
 ///
-/// A framework adapter calls ``serve(_:with:configuration:)``, answers with the returned
-/// ``head`` and, as the response body, calls ``writeBody(abort:_:)`` with the framework's writer. When
-/// the framework learns that the peer left, it calls ``peerLeft()``.
+/// A framework adapter calls ``serve(_:with:configuration:)``, answers with the head it returns
+/// and, as the response body, calls ``writeBody(abort:_:)`` with the framework's writer. When the
+/// framework learns that the peer left, it calls ``peerLeft()``.
 ///
 /// The serial context of ``execute(_:)`` is the calling thread: work submitted while no other
 /// work runs runs at once; work submitted meanwhile (also from inside work) runs after it, in
@@ -94,7 +94,8 @@ public final class AsyncWriterResponder: HTTPServerResponder, @unchecked Sendabl
     ///   - request: The request.
     ///   - handler: The handler, for example `EventServer.handler(channel:)`.
     ///   - configuration: The responder's settings. Defaults to ``Configuration/init(highWatermark:lowWatermark:)``.
-    /// - Returns: The responder, with its ``head``.
+    /// - Returns: The responder, and the head to send: the handler's, or `500` with an empty body
+    ///   when the handler returned without writing one.
     public static func serve(
         _ request: HTTPServerRequest,
         with handler: some HTTPServerHandler,
