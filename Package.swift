@@ -37,6 +37,10 @@ let package = Package(
         .executable(name: "TimeTicker", targets: ["TimeTicker"]),
         .executable(name: "NewsReplay", targets: ["NewsReplay"]),
         .executable(name: "ChatStream", targets: ["ChatStream"]),
+        .library(name: "SSEHummingbird", targets: ["SSEHummingbird"]),
+        .library(name: "SSEVapor", targets: ["SSEVapor"]),
+        .executable(name: "HummingbirdNews", targets: ["HummingbirdNews"]),
+        .executable(name: "VaporNews", targets: ["VaporNews"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -52,6 +56,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-nio-http2", from: "1.46.0"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/vapor/vapor", from: "4.122.3"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
     ],
     targets: [
         // MARK: Libraries
@@ -350,6 +357,74 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Tests/SSEPostgresTests",
+            swiftSettings: swiftSettings
+        ),
+        // MARK: Framework adapters (Hummingbird, Vapor), their examples and tests
+        .target(
+            name: "SSEHummingbird",
+            dependencies: [
+                "SSETransport", "SSEServer",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Modules/SSEHummingbird",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "SSEVapor",
+            dependencies: [
+                "SSETransport", "SSEServer",
+                .product(name: "Vapor", package: "vapor"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Modules/SSEVapor",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "HummingbirdNews",
+            dependencies: [
+                "SSEHummingbird", "SSEServer", "SSEProtocol", "SSERepositories",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Examples/HummingbirdNews",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "VaporNews",
+            dependencies: [
+                "SSEVapor", "SSEServer", "SSEProtocol", "SSERepositories",
+                .product(name: "Vapor", package: "vapor"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Examples/VaporNews",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SSEHummingbirdTests",
+            dependencies: [
+                "SSEHummingbird", "SSEServer", "SSEClient", "SSEProtocol", "SSERepositories", "SSETransport", "SSETestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Tests/SSEHummingbirdTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SSEVaporTests",
+            dependencies: [
+                "SSEVapor", "SSEServer", "SSEClient", "SSEProtocol", "SSERepositories", "SSETestSupport",
+                .product(name: "Vapor", package: "vapor"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/SSEVaporTests",
             swiftSettings: swiftSettings
         ),
     ]

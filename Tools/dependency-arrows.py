@@ -27,6 +27,11 @@ FORBIDDEN = {
     # Brokers and stores extend the server; a PostgreSQL node needs no HTTP client or SQLite.
     "SSEPostgres": ({"SSEAsyncHTTPClient", "SSENIOServer", "SSEClient", "SSETesting", "SSESQLite"},
                     {"AsyncHTTPClient", "SQLiteNIO"}),
+    # A Vapor user compiles no Hummingbird and the other way round; neither pulls in our client.
+    "SSEHummingbird": ({"SSEVapor", "SSEClient", "SSEAsyncHTTPClient", "SSENIOServer", "SSETesting"},
+                       {"Vapor", "AsyncHTTPClient"}),
+    "SSEVapor": ({"SSEHummingbird", "SSEClient", "SSEAsyncHTTPClient", "SSENIOServer", "SSETesting"},
+                 {"Hummingbird", "HummingbirdCore"}),
 }
 # Nothing but the PostgreSQL product (and the tools) compiles postgres-nio.
 for _name, (_ours, _external) in FORBIDDEN.items():

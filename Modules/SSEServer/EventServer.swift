@@ -36,7 +36,7 @@ public final class EventServer: Sendable {
 
     let metrics: EventServerMetrics
     let broker: any EventBroker
-    private let state = LockedState(ServerState())
+    let state = LockedState(ServerState())
     /// Serialises fan-outs so that every subscriber sees publications in one order; taken by
     /// publishers only, never by a connection's context.
     private let fanOut = LockedState(())
