@@ -402,10 +402,20 @@ let package = Package(
             path: "Examples/VaporNews",
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "AdapterTestSupport",
+            dependencies: [
+                "SSEClient", "SSEProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Tests/AdapterTestSupport",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "SSEHummingbirdTests",
             dependencies: [
-                "SSEHummingbird", "SSEServer", "SSEClient", "SSEProtocol", "SSERepositories", "SSETransport", "SSETestSupport",
+                "SSEHummingbird", "AdapterTestSupport", "SSEServer", "SSEClient", "SSEProtocol", "SSERepositories", "SSETransport", "SSETestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -418,7 +428,7 @@ let package = Package(
         .testTarget(
             name: "SSEVaporTests",
             dependencies: [
-                "SSEVapor", "SSEServer", "SSEClient", "SSEProtocol", "SSERepositories", "SSETestSupport",
+                "SSEVapor", "AdapterTestSupport", "SSEServer", "SSEClient", "SSEProtocol", "SSERepositories", "SSETestSupport",
                 .product(name: "Vapor", package: "vapor"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

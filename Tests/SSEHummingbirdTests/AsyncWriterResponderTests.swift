@@ -1,3 +1,4 @@
+import AdapterTestSupport
 import SSEProtocol
 import SSEServer
 import SSETransport

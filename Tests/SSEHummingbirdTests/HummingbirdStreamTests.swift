@@ -1,3 +1,4 @@
+import AdapterTestSupport
 import Foundation
 import NIOCore
 import NIOPosix

@@ -1,3 +1,4 @@
+import AdapterTestSupport
 import Foundation
 import Hummingbird
 import Logging
@@ -55,28 +56,4 @@ struct HummingbirdTestApp {
             try await tasks.waitForAll()
         }
     }
-}
-
-struct TestFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}
-
-/// Waits, yielding, until `condition` holds; fails after ten seconds.
-func eventually(_ what: String, within limit: Duration = .seconds(10), _ condition: () -> Bool) async throws {
-    let deadline = ContinuousClock.now + limit
-    while !condition() {
-        guard ContinuousClock.now < deadline else { throw TestFailure("timed out waiting for \(what)") }
-        await Task.yield()
-    }
-}
-
-/// The next `count` events of a stream (the suites' time limit bounds the wait).
-func nextEvents(_ count: Int, from source: EventSource) async -> [MessageEvent] {
-    var received: [MessageEvent] = []
-    for await event in source.events {
-        received.append(event)
-        if received.count == count { break }
-    }
-    return received
 }

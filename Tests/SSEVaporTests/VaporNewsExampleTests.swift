@@ -1,3 +1,4 @@
+import AdapterTestSupport
 import Foundation
 import SSEClient
 import SSEProtocol

@@ -41,27 +41,3 @@ struct VaporTestApp {
     }
 }
 
-struct TestFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}
-
-/// Waits, yielding, until `condition` holds; fails after ten seconds.
-func eventually(_ what: String, _ condition: () -> Bool) async throws {
-    let deadline = ContinuousClock.now + .seconds(10)
-    while !condition() {
-        guard ContinuousClock.now < deadline else { throw TestFailure("timed out waiting for \(what)") }
-        await Task.yield()
-    }
-}
-
-/// The next `count` events of a stream (the suites' time limit bounds the wait).
-func nextEvents(_ count: Int, from source: EventSource) async -> [MessageEvent] {
-    var received: [MessageEvent] = []
-    for await event in source.events {
-        received.append(event)
-        if received.count == count { break }
-    }
-    return received
-}
-

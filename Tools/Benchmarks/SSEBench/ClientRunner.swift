@@ -49,8 +49,12 @@ struct ClientRunner: AsyncParsableCommand {
 
     private var url: URL { URL(string: "http://127.0.0.1:\(port)/ticks")! }
 
-    /// Reads events until `events` arrived, then closes the stream.
-    private static func consume(_ url: URL, events: Int) async throws -> Int {
+    /// Reads events until `events` arrived, then closes the stream; runs on the caller's actor.
+    private static func consume(
+        _ url: URL,
+        events: Int,
+        isolation: isolated (any Actor)? = #isolation
+    ) async throws -> Int {
         let stream = try await EventSource.subscribe(to: url)
         var count = 0
         for await _ in stream.events {
@@ -64,14 +68,7 @@ struct ClientRunner: AsyncParsableCommand {
     /// The same loop, isolated to the main actor, as top-level code or a UI would run it.
     @MainActor
     private static func consumeOnMainActor(_ url: URL, events: Int) async throws -> Int {
-        let stream = try await EventSource.subscribe(to: url)
-        var count = 0
-        for await _ in stream.events {
-            count += 1
-            if count == events { break }
-        }
-        stream.close()
-        return count
+        try await consume(url, events: events)
     }
 
     /// Sends a GET over a plain socket and counts `\n\n` in everything after the head, to the end.

@@ -2,12 +2,13 @@ import Foundation
 
 /// A built example executable running as a child process, with its first line of standard
 /// output read.
-final class ExampleProcess: @unchecked Sendable {
-    let process = Process()
+public final class ExampleProcess: @unchecked Sendable {
+    /// The running program.
+    public let process = Process()
     private let output = Pipe()
 
     /// Starts the product `name` (built beside the test runner) with `arguments`.
-    init(_ name: String, arguments: [String]) throws {
+    public init(_ name: String, arguments: [String]) throws {
         let directory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
         let candidates = [directory, directory.deletingLastPathComponent()].map { $0.appendingPathComponent(name) }
         guard let executable = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
@@ -21,7 +22,7 @@ final class ExampleProcess: @unchecked Sendable {
     }
 
     /// The first line the program writes to standard output, without its newline.
-    func firstLine() async -> String {
+    public func firstLine() async -> String {
         let handle = output.fileHandleForReading
         return await Task.detached {
             var line: [UInt8] = []
@@ -39,7 +40,7 @@ final class ExampleProcess: @unchecked Sendable {
     }
 
     /// Asks the program to shut down gracefully and returns its exit status.
-    func terminate() async -> Int32 {
+    public func terminate() async -> Int32 {
         process.terminate()
         return await Task.detached { [process] in
             process.waitUntilExit()

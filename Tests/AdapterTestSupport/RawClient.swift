@@ -3,7 +3,7 @@ import NIOPosix
 import SSEProtocol
 
 /// A client on a raw socket that sends one request and collects every byte of the answer.
-final class RawClient: Sendable {
+public final class RawClient: Sendable {
     private let channel: any Channel
     private let received: LockedState<[UInt8]>
 
@@ -14,7 +14,7 @@ final class RawClient: Sendable {
 
     /// Connects and sends `request`; with `reads: false` it never reads, so the server's writes
     /// back up.
-    static func send(_ request: String, port: Int, reads: Bool = true) async throws -> RawClient {
+    public static func send(_ request: String, port: Int, reads: Bool = true) async throws -> RawClient {
         let received = LockedState<[UInt8]>([])
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelOption(.autoRead, value: reads)
@@ -31,10 +31,10 @@ final class RawClient: Sendable {
     }
 
     /// The bytes received so far.
-    var bytes: [UInt8] { received.withLock { $0 } }
+    public var bytes: [UInt8] { received.withLock { $0 } }
 
     /// The response head as text and the body bytes after it, once the head arrived.
-    var headAndBody: (head: String, body: [UInt8])? {
+    public var headAndBody: (head: String, body: [UInt8])? {
         let bytes = bytes
         let end = Array("\r\n\r\n".utf8)
         guard bytes.count >= end.count,
@@ -43,7 +43,8 @@ final class RawClient: Sendable {
         return (String(decoding: bytes[..<start], as: UTF8.self), Array(bytes[(start + end.count)...]))
     }
 
-    func close() {
+    /// Closes the connection.
+    public func close() {
         channel.close(promise: nil)
     }
 
