@@ -13,7 +13,9 @@ struct HummingbirdShutdownTests {
     /// service of the group.
     @Test(arguments: [false, true])
     func shutdownEndsOpenStreamsPromptlyWithTheRetryHint(serverAsService: Bool) async throws {
-        let configuration = EventServer.Configuration(shutdownDeadline: .seconds(30), shutdownReconnectWindow: .milliseconds(100))
+        // A deadline far beyond the bound below: finishing under the bound shows that the streams
+        // ended themselves, not that the deadline cut them (the bound has room for a loaded machine).
+        let configuration = EventServer.Configuration(shutdownDeadline: .seconds(300), shutdownReconnectWindow: .milliseconds(100))
         let clientClock = TestClock()
         var sleeps = clientClock.sleeps.makeAsyncIterator()
         let started = ContinuousClock.now
@@ -28,7 +30,7 @@ struct HummingbirdShutdownTests {
             #expect(await nextEvents(1, from: stream).map(\.data) == ["before shutdown"])
         }
         let elapsed = ContinuousClock.now - started
-        #expect(elapsed < .seconds(10), "shutdown took \(elapsed)")
+        #expect(elapsed < .seconds(100), "shutdown took \(elapsed)")
         // The client waits the server's hint (at most the 100 ms window, raised to the client's
         // 100 ms floor) before reconnecting, not its own 3 s default.
         #expect(await sleeps.next() == .milliseconds(100))

@@ -52,7 +52,7 @@ struct VaporStreamTests {
                 await clock.waitForSleeper(until: .seconds(15 * interval))
                 clock.advance(by: .seconds(15))
             }
-            try await eventually("the unsubscription") { app.server.subscriberCount(channel: "news") == 0 }
+            try await eventually("the unsubscription", within: .seconds(30)) { app.server.subscriberCount(channel: "news") == 0 }
         }
     }
 

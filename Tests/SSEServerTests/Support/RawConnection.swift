@@ -106,9 +106,10 @@ final class RawConnection: Sendable {
         try await wait("the connection to close") { $0.closed ? () : nil }
     }
 
-    /// Waits until `check` returns a value, failing after ten seconds.
+    /// Waits until `check` returns a value, failing after 30 seconds (room for the whole suite
+    /// loading two cores; a passing test never waits that long).
     func wait<T: Sendable>(_ what: String, _ check: @escaping @Sendable (Inbox.State) -> T?) async throws -> T {
-        let deadline = channel.eventLoop.scheduleTask(in: .seconds(10)) { self.inbox.expire() }
+        let deadline = channel.eventLoop.scheduleTask(in: .seconds(30)) { self.inbox.expire() }
         defer { deadline.cancel() }
         while true {
             switch await inbox.next(check) {
