@@ -71,7 +71,7 @@ struct HTTP2FrontDoorTests {
         // A connection opened after the stream started times out; by then the stream's connection
         // has been quiet for longer than the timeout, and must still be open.
         let idle = try await connect(port: http.port)
-        #expect(try await closes(idle))
+        #expect(try await closes(idle, within: .seconds(30)))
         try events.publish(MessageEvent(id: "1", data: "still open"), to: ["time"])
         #expect(await stream.wait { $0.body == "id: 1\ndata: still open\n\n" })
         #expect(!connection.state.value.closed)
