@@ -7,6 +7,7 @@ import PackageDescription
 //   SSETransport  <-  SSEAsyncHTTPClient, SSENIOServer, SSEGzip, SSETesting (implementations)
 //   SSEAsyncHTTPClient  <-  SSEClient;   SSEGzip, SSERepositories  <-  SSEServer
 //   SSEProtocol  <-  SSERepositories  <-  SSESQLite
+//   SSEServer  <-  SSEPostgres, SSEHummingbird, SSEVapor;   SSEProtocol  <-  SSEOpenAPI
 
 let swiftSettings: [SwiftSetting] = [
     .swiftLanguageMode(.v6),
