@@ -9,6 +9,11 @@ struct SlowConsumerTests {
     /// that the reading client gets each; then the slow client reads again and must see a normal
     /// end of the body after whole events, and the fast one must still get events.
     private func expectSlowClientEndedCleanly(_ configuration: EventServer.Configuration, metrics: TestMetrics) async throws {
+        var configuration = configuration
+        // The slow client reads again only after the fast one got everything, which on a loaded
+        // machine can take longer than the default 5 s the server gives the last chunk before it
+        // closes the connection (that deadline is tested on an injected clock in PublishPathTests).
+        configuration.finishDeadline = .seconds(120)
         try await withEventServer(configuration) { server, port in
             let slow = try await RawConnection.get("/time", port: port)
             let fast = try await RawConnection.get("/time", port: port)
