@@ -1,56 +1,102 @@
 import SSEProtocol
 
-/// A queue between the stream's reader and the consumer of its events, bounded in items and in
+/// A queue between the stream's reader and the consumers of its events, bounded in items and in
 /// bytes.
 ///
-/// The reader suspends in ``send(_:bytes:)`` while the queue is full, so a slow consumer slows
-/// the reader down instead of growing memory. An item larger than the byte budget on its own
-/// still goes into an empty queue (or it could never be delivered), so the queue holds at most
-/// the budget or one item. ``waitUntilConsumed()`` lets the reader report an error only once the
-/// consumer has finished with every event before it.
+/// Both ends move items in batches, one lock per batch:
+/// - The reader hands over a network chunk's events with ``send(contentsOf:)``. When they fit an
+///   empty queue, the queue swaps storage with the batch, copying nothing. The reader suspends
+///   while the queue is full, so a slow consumer slows the reader down instead of growing memory.
+/// - An ``EventBufferReader`` takes up to half the bounds at once with ``take(into:reader:isolation:)``
+///   and hands the items out one by one without locking or suspending. The items a reader holds
+///   still count against both bounds until it asks for more, and the other half stays free for
+///   the reader of the network to refill meanwhile.
 ///
-/// Items reach a waiting consumer in batches: ``send(_:bytes:)`` only queues, and the reader calls
-/// ``flush()`` before it suspends (to read the network, or to wait for room), so a consumer wakes
-/// once per network chunk rather than once per event, and ``next(isolation:)`` returns the rest
-/// without suspending.
+/// An item larger than the byte budget on its own still goes into an empty queue (or it could
+/// never be delivered), so the buffer holds at most the budget or one item.
+/// ``waitUntilConsumed()`` lets the reader report an error only once every consumer has finished
+/// with every event before it: taken it, and asked for the next one.
+///
+/// ``send(contentsOf:)`` only queues; the reader calls ``flush()`` before it suspends (to read
+/// the network, or to wait for room), so a waiting consumer wakes once per network chunk rather
+/// than once per event.
 final class EventBuffer<Element: Sendable>: Sendable {
     private struct State {
-        var items: [(item: Element, bytes: Int)] = []
+        var queue = EventBatch<Element>()
+        /// The items of `queue` before `head` were taken.
         var head = 0
         var queuedBytes = 0
+        /// What each reader took and has not finished with: it counts against the bounds.
+        var held: [Int: (count: Int, bytes: Int)] = [:]
+        var heldCount = 0
+        var heldBytes = 0
         var finished = false
-        /// The consumer took an item and has not asked for the next one yet.
-        var consumerBusy = false
-        var consumers: [(id: Int, continuation: CheckedContinuation<Element?, Never>)] = []
+        var consumers: [(id: Int, continuation: CheckedContinuation<Void, Never>)] = []
         var producers: [(id: Int, condition: Condition, continuation: CheckedContinuation<Void, Never>)] = []
         var nextID = 0
 
-        var count: Int { items.count - head }
-        var isConsumed: Bool { count == 0 && !consumerBusy }
+        var count: Int { queue.count - head }
+        var isConsumed: Bool { count == 0 && heldCount == 0 }
 
-        func hasRoom(for bytes: Int, capacity: Int, byteLimit: Int) -> Bool {
-            count == 0 || (count < capacity && queuedBytes + bytes <= byteLimit)
+        /// Whether one more item of `bytes` fits once `pending` items of `pendingBytes` are queued.
+        func hasRoom(for bytes: Int, after pending: Int = 0, pendingBytes: Int = 0, capacity: Int, byteLimit: Int) -> Bool {
+            let total = count + heldCount + pending
+            return total == 0 || (total < capacity && queuedBytes + heldBytes + pendingBytes + bytes <= byteLimit)
         }
 
-        mutating func popFirst() -> Element? {
-            guard head < items.count else { return nil }
-            let (item, bytes) = items[head]
-            queuedBytes -= bytes
-            head += 1
-            if head == items.count {
-                items.removeAll(keepingCapacity: true)
-                head = 0
+        mutating func makeID() -> Int {
+            nextID += 1
+            return nextID
+        }
+
+        /// The reader finished with what it took.
+        mutating func release(reader: Int) {
+            guard let (count, bytes) = held.removeValue(forKey: reader) else { return }
+            heldCount -= count
+            heldBytes -= bytes
+        }
+
+        /// Moves the oldest queued items into `batch` for `reader`: at least one, and more while
+        /// they stay within half of each bound.
+        mutating func take(into batch: inout EventBatch<Element>, reader: Int, capacity: Int, byteLimit: Int) {
+            let countLimit = max(capacity / 2, 1)
+            let byteLimit = byteLimit / 2
+            var taken = 1
+            var bytes = queue.sizes[head]
+            if count <= countLimit && queuedBytes <= byteLimit {
+                taken = count
+                bytes = queuedBytes
+            } else {
+                while taken < min(count, countLimit), bytes + queue.sizes[head + taken] <= byteLimit {
+                    bytes += queue.sizes[head + taken]
+                    taken += 1
+                }
             }
-            return item
+            if head == 0 && taken == queue.count {
+                // The reader's batch is empty: swap storage, copying nothing.
+                swap(&queue, &batch)
+            } else {
+                batch.append(queue, range: head..<(head + taken))
+                head += taken
+                if head == queue.count {
+                    queue.removeAll()
+                    head = 0
+                }
+            }
+            queuedBytes -= bytes
+            held[reader] = (taken, bytes)
+            heldCount += taken
+            heldBytes += bytes
         }
 
         /// Removes and returns the waiting producers whose condition now holds. A producer waiting
-        /// for room wakes only once the queue has drained to half its capacity and half its byte
-        /// budget (or is empty), so a full queue refills in batches instead of one item per
+        /// for room wakes only once the buffer has drained to half its capacity and half its byte
+        /// budget (or is empty), so a full buffer refills in batches instead of one item per
         /// consumer step, each with a thread wake-up.
         mutating func takeReadyProducers(capacity: Int, byteLimit: Int) -> [CheckedContinuation<Void, Never>] {
             guard !producers.isEmpty else { return [] }
-            let drained = count == 0 || (count <= capacity / 2 && queuedBytes <= byteLimit / 2)
+            let total = count + heldCount
+            let drained = total == 0 || (total <= capacity / 2 && queuedBytes + heldBytes <= byteLimit / 2)
             let consumed = isConsumed
             var ready: [CheckedContinuation<Void, Never>] = []
             producers.removeAll { producer in
@@ -70,9 +116,9 @@ final class EventBuffer<Element: Sendable>: Sendable {
         }
     }
 
-    private enum SendStep {
-        case queued
-        case dropped
+    private enum TakeStep {
+        case took
+        case ended
         case wait
     }
 
@@ -83,91 +129,78 @@ final class EventBuffer<Element: Sendable>: Sendable {
     /// Creates an empty buffer.
     ///
     /// - Parameters:
-    ///   - capacity: The most items queued at once.
-    ///   - byteLimit: The most bytes queued at once, unless one item alone is larger.
+    ///   - capacity: The most items queued or held by readers at once.
+    ///   - byteLimit: The most bytes queued or held by readers at once, unless one item alone is
+    ///     larger.
     init(capacity: Int, byteLimit: Int = .max) {
         self.capacity = max(capacity, 1)
         self.byteLimit = max(byteLimit, 0)
     }
 
-    /// The bytes of the items queued now (not those handed to a waiting consumer).
-    var queuedBytes: Int {
-        state.withLock { $0.queuedBytes }
+    /// How many items are queued and held by readers now, and their bytes.
+    var occupancy: (queued: Int, held: Int, bytes: Int) {
+        state.withLock { ($0.count, $0.heldCount, $0.queuedBytes + $0.heldBytes) }
     }
 
-    /// Queues an item, waiting while the queue is full.
+    /// Queues a batch's items in order, waiting whenever the buffer is full: one lock for as many
+    /// items as fit, rather than one per item.
     ///
-    /// - Parameters:
-    ///   - item: The item.
-    ///   - bytes: What the item counts against the byte budget.
-    /// - Returns: `false` when the buffer was finished or the task cancelled; the item was dropped.
-    func send(_ item: Element, bytes: Int) async -> Bool {
-        while true {
-            let step: SendStep = state.withLock { state in
-                if state.finished || Task.isCancelled { return .dropped }
-                guard state.hasRoom(for: bytes, capacity: capacity, byteLimit: byteLimit) else { return .wait }
-                state.items.append((item, bytes))
-                state.queuedBytes += bytes
-                return .queued
-            }
-            switch step {
-            case .queued:
-                return true
-            case .dropped:
-                return false
-            case .wait:
-                flush()
-                await waitFor(.room(bytes))
-            }
-        }
-    }
-
-    /// Queues items in order, waiting whenever the queue is full: one lock for as many items as
-    /// fit, rather than one per item.
-    ///
-    /// - Parameter items: The items, each with what it counts against the byte budget.
+    /// - Parameter batch: The items. When every item was queued, the batch is left empty (with
+    ///   storage to reuse); otherwise it is left as it was.
     /// - Returns: How many items were queued: all of them, or fewer when the buffer was finished
     ///   or the task cancelled (the rest were dropped).
-    func send(contentsOf items: [(item: Element, bytes: Int)]) async -> Int {
+    func send(contentsOf batch: inout EventBatch<Element>) async -> Int {
         var sent = 0
-        while sent < items.count {
+        while sent < batch.count {
             let (queued, dropped) = state.withLock { state -> (Int, Bool) in
                 if state.finished || Task.isCancelled { return (0, true) }
-                var queued = 0
-                for (item, bytes) in items[sent...] {
-                    guard state.hasRoom(for: bytes, capacity: capacity, byteLimit: byteLimit) else { break }
-                    state.items.append((item, bytes))
-                    state.queuedBytes += bytes
-                    queued += 1
+                if sent == 0, state.count == 0, state.heldCount + batch.count <= capacity,
+                    state.heldBytes + batch.bytes <= byteLimit
+                {
+                    // The whole batch fits an empty queue: take its storage, copying nothing.
+                    state.head = 0
+                    swap(&state.queue, &batch)
+                    state.queuedBytes = state.queue.bytes
+                    return (state.queue.count, false)
                 }
-                return (queued, false)
+                var end = sent
+                var bytes = 0
+                while end < batch.count,
+                    state.hasRoom(
+                        for: batch.sizes[end], after: end - sent, pendingBytes: bytes, capacity: capacity, byteLimit: byteLimit
+                    )
+                {
+                    bytes += batch.sizes[end]
+                    end += 1
+                }
+                state.queue.append(batch, range: sent..<end)
+                state.queuedBytes += bytes
+                return (end - sent, false)
             }
             if dropped { return sent }
             sent += queued
-            if sent < items.count {
+            if sent < batch.count {
                 flush()
-                await waitFor(.room(items[sent].bytes))
+                await waitFor(.room(batch.sizes[sent]))
             }
         }
+        batch.removeAll()
         return sent
     }
 
-    /// Hands queued items to the consumers waiting for them. The reader calls this before it
-    /// suspends; until then, queued items wait for a consumer that asks.
+    /// Wakes the consumers waiting for items when items are queued. The reader calls this before
+    /// it suspends; until then, queued items wait for a consumer that asks.
     func flush() {
-        let handed = state.withLock { state -> [(consumer: CheckedContinuation<Element?, Never>, item: Element)] in
-            var handed: [(consumer: CheckedContinuation<Element?, Never>, item: Element)] = []
-            while !state.consumers.isEmpty, let item = state.popFirst() {
-                state.consumerBusy = true
-                handed.append((state.consumers.removeFirst().continuation, item))
-            }
-            return handed
+        let consumers = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            guard state.count > 0, !state.consumers.isEmpty else { return [] }
+            defer { state.consumers.removeAll() }
+            return state.consumers.map(\.continuation)
         }
-        for (consumer, item) in handed { consumer.resume(returning: item) }
+        consumers.forEach { $0.resume() }
     }
 
-    /// Waits until the queue is empty and the consumer has asked for the next item (or went
-    /// away), or the buffer is finished, or the task is cancelled.
+    /// Waits until nothing is queued and every reader has finished with what it took (asked for
+    /// more, or went away), or the buffer is finished, or the task is cancelled.
     func waitUntilConsumed() async {
         while !Task.isCancelled {
             flush()
@@ -177,77 +210,108 @@ final class EventBuffer<Element: Sendable>: Sendable {
         }
     }
 
-    /// Returns the next item, waiting for one; `nil` once finished and empty, or when the task
-    /// is cancelled. A queued item comes back at once, without suspending or leaving the
-    /// caller's isolation.
+    /// A new reader's identity, for ``take(into:reader:isolation:)`` and
+    /// ``leave(reader:returning:)``.
+    func register() -> Int {
+        state.withLock { $0.makeID() }
+    }
+
+    /// Ends the reader's previous batch, then moves the oldest queued items into `batch`, waiting
+    /// for some. Queued items come at once, without suspending or leaving the caller's isolation.
     ///
-    /// - Parameter actor: The caller's isolation, where the call runs.
-    func next(isolation actor: isolated (any Actor)? = #isolation) async -> Element? {
-        let (ready, producers) = state.withLock { state -> (Element??, [CheckedContinuation<Void, Never>]) in
-            state.consumerBusy = false
-            if let item = state.popFirst() {
-                state.consumerBusy = true
-                return (.some(item), state.takeReadyProducers(capacity: capacity, byteLimit: byteLimit))
-            }
-            if state.finished || Task.isCancelled { return (.some(nil), state.takeAllProducers()) }
-            return (nil, state.takeReadyProducers(capacity: capacity, byteLimit: byteLimit))
-        }
-        producers.forEach { $0.resume() }
-        if let ready { return ready }
-        return await waitForNext(isolation: actor)
-    }
-
-    /// Suspends until an item is handed over, the buffer finishes, or the task is cancelled.
-    private func waitForNext(isolation actor: isolated (any Actor)?) async -> Element? {
-        let id = state.withLock { state in
-            state.nextID += 1
-            return state.nextID
-        }
-        return await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Element?, Never>) in
-                let (result, producers) = state.withLock { state -> (Element??, [CheckedContinuation<Void, Never>]) in
-                    state.consumerBusy = false
-                    if let item = state.popFirst() {
-                        state.consumerBusy = true
-                        return (.some(item), state.takeReadyProducers(capacity: capacity, byteLimit: byteLimit))
-                    }
-                    if state.finished || Task.isCancelled { return (.some(nil), state.takeAllProducers()) }
-                    state.consumers.append((id, continuation))
-                    return (nil, state.takeReadyProducers(capacity: capacity, byteLimit: byteLimit))
+    /// - Parameters:
+    ///   - batch: An empty batch; filled with at least one item, oldest first.
+    ///   - reader: The reader, from ``register()``.
+    ///   - actor: The caller's isolation, where the call runs.
+    /// - Returns: `false`, with `batch` still empty, once the buffer is finished and empty, or
+    ///   when the task is cancelled while nothing is queued.
+    func take(
+        into batch: inout EventBatch<Element>,
+        reader: Int,
+        isolation actor: isolated (any Actor)? = #isolation
+    ) async -> Bool {
+        while true {
+            let (step, producers) = state.withLock { state -> (TakeStep, [CheckedContinuation<Void, Never>]) in
+                state.release(reader: reader)
+                if state.count > 0 {
+                    state.take(into: &batch, reader: reader, capacity: capacity, byteLimit: byteLimit)
+                    return (.took, state.takeReadyProducers(capacity: capacity, byteLimit: byteLimit))
                 }
-                producers.forEach { $0.resume() }
-                if let result { continuation.resume(returning: result) }
+                if state.finished || Task.isCancelled { return (.ended, state.takeAllProducers()) }
+                return (.wait, state.takeReadyProducers(capacity: capacity, byteLimit: byteLimit))
             }
-        } onCancel: {
-            let consumer = state.withLock { state in
-                state.consumers.firstIndex { $0.id == id }.map { state.consumers.remove(at: $0).continuation }
+            producers.forEach { $0.resume() }
+            switch step {
+            case .took: return true
+            case .ended: return false
+            case .wait: await waitForItems(isolation: actor)
             }
-            consumer?.resume(returning: nil)
         }
     }
 
-    /// The consumer went away without asking for another item.
-    func consumerDidLeave() {
-        let producers = state.withLock { state in
-            state.consumerBusy = false
-            return state.takeReadyProducers(capacity: capacity, byteLimit: byteLimit)
+    /// The reader went away: what it held no longer counts, and the items it took but did not
+    /// hand out go back to the front of the queue for the next reader, unless the buffer is
+    /// finished.
+    ///
+    /// - Parameters:
+    ///   - reader: The reader, from ``register()``.
+    ///   - leftovers: The items it did not hand out, newest first (its order); left empty.
+    func leave(reader: Int, returning leftovers: inout EventBatch<Element>) {
+        let (producers, consumers) = state.withLock { state in
+            state.release(reader: reader)
+            if !leftovers.isEmpty && !state.finished {
+                leftovers.reverse()
+                leftovers.append(state.queue, range: state.head..<state.queue.count)
+                state.head = 0
+                state.queuedBytes = leftovers.bytes
+                swap(&state.queue, &leftovers)
+            }
+            leftovers.removeAll()
+            var consumers: [CheckedContinuation<Void, Never>] = []
+            if state.count > 0 {
+                consumers = state.consumers.map(\.continuation)
+                state.consumers.removeAll()
+            }
+            return (state.takeReadyProducers(capacity: capacity, byteLimit: byteLimit), consumers)
         }
         producers.forEach { $0.resume() }
+        consumers.forEach { $0.resume() }
     }
 
-    /// Ends the buffer: waiting consumers get `nil`, waiting producers return, queued items
-    /// are dropped.
+    /// Ends the buffer: waiting consumers get nothing more, waiting producers return, queued
+    /// items are dropped.
     func finish() {
         let (consumers, producers) = state.withLock { state in
             state.finished = true
-            state.items.removeAll()
+            state.queue.removeAll()
             state.head = 0
             state.queuedBytes = 0
             defer { state.consumers.removeAll() }
             return (state.consumers.map(\.continuation), state.takeAllProducers())
         }
-        consumers.forEach { $0.resume(returning: nil) }
+        consumers.forEach { $0.resume() }
         producers.forEach { $0.resume() }
+    }
+
+    /// Suspends until items are queued and flushed, the buffer finishes, or the task is
+    /// cancelled; may return early, so callers check again.
+    private func waitForItems(isolation actor: isolated (any Actor)?) async {
+        let id = state.withLock { $0.makeID() }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let ready = state.withLock { state in
+                    if state.count > 0 || state.finished || Task.isCancelled { return true }
+                    state.consumers.append((id, continuation))
+                    return false
+                }
+                if ready { continuation.resume() }
+            }
+        } onCancel: {
+            let consumer = state.withLock { state in
+                state.consumers.firstIndex { $0.id == id }.map { state.consumers.remove(at: $0).continuation }
+            }
+            consumer?.resume()
+        }
     }
 
     /// What a waiting producer waits for.
@@ -256,10 +320,7 @@ final class EventBuffer<Element: Sendable>: Sendable {
     /// Suspends until the condition holds, the buffer finishes, or the task is cancelled; may
     /// return early, so callers check again.
     private func waitFor(_ condition: Condition) async {
-        let id = state.withLock { state in
-            state.nextID += 1
-            return state.nextID
-        }
+        let id = state.withLock { $0.makeID() }
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let ready = state.withLock { state in

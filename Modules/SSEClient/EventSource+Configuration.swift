@@ -125,7 +125,7 @@ extension EventSource {
             self.completion = .reconnecting
             self.maximumRedirects = 10
             self.maximumEventSize = 32 * 1024 * 1024
-            self.bufferSize = 64
+            self.bufferSize = 4096
             self.maximumBufferedBytes = 64 * 1024 * 1024
             self.dispatchesBlocksWithoutData = false
             self.logger = .disabled

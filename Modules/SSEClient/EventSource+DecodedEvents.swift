@@ -82,7 +82,7 @@ extension EventSource {
                     do {
                         return try sequence.decoder.decode(Value.self, from: Data(event.data.utf8))
                     } catch {
-                        let control = base.consumer.lifetime.control
+                        let control = base.lifetime.control
                         let failure = EventSourceError.undecodableEvent(event, error: error)
                         let closes = control.reportFromConsumer(failure) || sequence.onFailure == .close
                         if closes {

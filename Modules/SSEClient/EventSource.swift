@@ -172,40 +172,31 @@ extension EventSource {
 
         /// Creates an iterator.
         public func makeAsyncIterator() -> Iterator {
-            Iterator(consumer: Consumer(buffer: buffer, lifetime: lifetime))
+            Iterator(reader: EventBufferReader(buffer: buffer), lifetime: lifetime)
         }
 
         /// Waits for the stream's events.
+        ///
+        /// It takes every event already received in one step and returns them one by one without
+        /// suspending, so reading costs no executor hop per event on any actor. The events it
+        /// took count against ``Configuration/bufferSize`` and
+        /// ``Configuration/maximumBufferedBytes`` until it asks for the next one after them.
         public struct Iterator: AsyncIteratorProtocol {
-            let consumer: Consumer
+            var reader: EventBufferReader<MessageEvent>
+            /// Keeps the stream alive while the iterator lives.
+            let lifetime: Lifetime
 
             /// Returns the next event, or `nil` once the stream is closed or the task cancelled.
             /// An event already received comes back at once, without suspending.
             public mutating func next() async -> MessageEvent? {
-                await consumer.buffer.next()
+                await reader.next()
             }
 
             /// Returns the next event, or `nil` once the stream is closed or the task cancelled.
             ///
             /// - Parameter actor: The caller's isolation.
             public mutating func next(isolation actor: isolated (any Actor)?) async -> MessageEvent? {
-                await consumer.buffer.next(isolation: actor)
-            }
-        }
-
-        /// Tells the buffer when an iterator goes away, so errors are not held for it, and keeps
-        /// the stream alive while the iterator lives.
-        final class Consumer: Sendable {
-            let buffer: EventBuffer<MessageEvent>
-            let lifetime: Lifetime
-
-            init(buffer: EventBuffer<MessageEvent>, lifetime: Lifetime) {
-                self.buffer = buffer
-                self.lifetime = lifetime
-            }
-
-            deinit {
-                buffer.consumerDidLeave()
+                await reader.next(isolation: actor)
             }
         }
     }

@@ -241,14 +241,18 @@ final class StreamConnection<C: Clock<Duration>>: Sendable {
             // Each network chunk's outputs come as one batch, and its events go to the buffer in
             // one step: no suspension point or lock per event.
             var outputs: [EventStreamDecoder.Output] = []
-            var pending: [(item: MessageEvent, bytes: Int)] = []
+            var pending = EventBatch<MessageEvent>()
             func handOver() async -> Bool {
-                guard !pending.isEmpty else { return true }
-                let sent = await control.buffer.send(contentsOf: pending)
-                if sent > 0 { delivered = pending[sent - 1].item.lastEventID }
-                let complete = sent == pending.count
-                pending.removeAll(keepingCapacity: true)
-                return complete
+                guard let last = pending.items.last?.lastEventID else { return true }
+                let count = pending.count
+                let sent = await control.buffer.send(contentsOf: &pending)
+                if sent == count {
+                    delivered = last
+                    return true
+                }
+                if sent > 0 { delivered = pending.items[sent - 1].lastEventID }
+                pending.removeAll()
+                return false
             }
             // A hand-over cut short by a restart or close ends the read as a clean end would.
             let streamEnded = EventSourceError.ended(.streamEnded, url: url)
@@ -266,7 +270,7 @@ final class StreamConnection<C: Clock<Duration>>: Sendable {
                         if let errorEventType, event.type == errorEventType {
                             return await handOver() ? ending(.errorEvent(event, url: url)) : ending(streamEnded)
                         }
-                        pending.append((event, event.data.utf8.count + event.id.utf8.count + event.event.utf8.count))
+                        pending.append(event, bytes: event.data.utf8.count + event.id.utf8.count + event.event.utf8.count)
                     case .comment(let text):
                         guard await handOver() else { return ending(streamEnded) }
                         await control.buffer.waitUntilConsumed()

@@ -2,28 +2,48 @@ import Synchronization
 import Testing
 @testable import SSEClient
 
-/// The queue between the reader and the consumer, bounded by count and by bytes.
+/// The queue between the reader and the consumer, bounded by count and by bytes, with batches at
+/// both ends.
 @Suite(.timeLimit(.minutes(1))) struct EventBufferTests {
+    /// A batch of `items`, each counting `bytes`.
+    private func batch<T>(_ items: [T], bytes: Int = 1) -> EventBatch<T> {
+        var batch = EventBatch<T>()
+        for item in items { batch.append(item, bytes: bytes) }
+        return batch
+    }
+
+    /// Sends `items` as one batch and flushes, as StreamConnection does before it next suspends.
+    private func send<T>(_ items: [T], bytes: Int = 1, to buffer: EventBuffer<T>) async -> Int {
+        var batch = batch(items, bytes: bytes)
+        defer { buffer.flush() }
+        return await buffer.send(contentsOf: &batch)
+    }
+
+    /// Yields many times, so a task that could make progress would.
+    private func letOthersRun() async {
+        for _ in 0..<1_000 { await Task.yield() }
+    }
+
     @Test func theByteBudgetPausesTheReaderUntilTheConsumerCatchesUp() async throws {
         try await withTimeout {
             let buffer = EventBuffer<Int>(capacity: 100, byteLimit: 100)
             let sent = Atomic<Int>(0)
             let producer = Task {
                 for item in 1...10 {
-                    _ = await buffer.send(item, bytes: 40)
+                    _ = await send([item], bytes: 40, to: buffer)
                     sent.add(1, ordering: .sequentiallyConsistent)
-                    buffer.flush()
                 }
             }
             // Two items (80 bytes) fit; the third would make 120 and must wait for the consumer.
             while sent.load(ordering: .sequentiallyConsistent) < 2 { await Task.yield() }
-            for _ in 0..<1_000 { await Task.yield() }
+            await letOthersRun()
             #expect(sent.load(ordering: .sequentiallyConsistent) == 2)
-            #expect(buffer.queuedBytes == 80)
+            #expect(buffer.occupancy.bytes == 80)
+            var reader = EventBufferReader(buffer: buffer)
             var received: [Int] = []
-            while received.count < 10, let item = await buffer.next() {
+            while received.count < 10, let item = await reader.next() {
                 received.append(item)
-                #expect(buffer.queuedBytes <= 100)
+                #expect(buffer.occupancy.bytes <= 100)
             }
             await producer.value
             #expect(received == Array(1...10))
@@ -33,86 +53,197 @@ import Testing
     @Test func aBatchFillsTheQueueAndTheRestWaitsForRoom() async throws {
         try await withTimeout {
             let buffer = EventBuffer<Int>(capacity: 4)
-            let producer = Task {
-                // The reader flushes before it next suspends, as StreamConnection does.
-                defer { buffer.flush() }
-                return await buffer.send(contentsOf: (1...10).map { (item: $0, bytes: 1) })
-            }
+            let producer = Task { await send(Array(1...10), to: buffer) }
+            var reader = EventBufferReader(buffer: buffer)
             var received: [Int] = []
-            while received.count < 10, let item = await buffer.next() {
+            while received.count < 10, let item = await reader.next() {
                 received.append(item)
-                #expect(buffer.queuedBytes <= 4)
+                let occupancy = buffer.occupancy
+                #expect(occupancy.queued + occupancy.held <= 4)
             }
             #expect(await producer.value == 10)
             #expect(received == Array(1...10))
         }
     }
 
-    @Test func aFullQueueWakesItsProducerOnlyOnceHalfDrained() async throws {
+    @Test func aReaderTakesHalfTheCapacityAndWhatItHoldsStillCounts() async throws {
+        try await withTimeout {
+            let buffer = EventBuffer<Int>(capacity: 8)
+            #expect(await send(Array(1...8), to: buffer) == 8)
+            var reader = EventBufferReader(buffer: buffer)
+            #expect(await reader.next() == 1)
+            #expect(buffer.occupancy == (queued: 4, held: 4, bytes: 8))
+            // The buffer is full: nothing more fits until the reader comes back for more.
+            let producer = Task { await send([9], to: buffer) }
+            for expected in 2...4 { #expect(await reader.next() == expected) }
+            await letOthersRun()
+            #expect(buffer.occupancy == (queued: 4, held: 4, bytes: 8))
+            #expect(await reader.next() == 5)
+            #expect(await producer.value == 1)
+            var received: [Int] = []
+            while received.count < 4, let item = await reader.next() { received.append(item) }
+            #expect(received == Array(6...9))
+        }
+    }
+
+    @Test func aReaderTakesHalfTheByteBudget() async throws {
+        try await withTimeout {
+            let buffer = EventBuffer<Int>(capacity: 100, byteLimit: 100)
+            #expect(await send([1, 2, 3], bytes: 30, to: buffer) == 3)
+            var reader = EventBufferReader(buffer: buffer)
+            // 30 bytes fit half the budget, 60 do not: one item at a time.
+            #expect(await reader.next() == 1)
+            #expect(buffer.occupancy == (queued: 2, held: 1, bytes: 90))
+            #expect(await reader.next() == 2)
+            #expect(buffer.occupancy == (queued: 1, held: 1, bytes: 60))
+        }
+    }
+
+    @Test func aFullBufferWakesItsProducerOnceTheReaderComesBackForMore() async throws {
         try await withTimeout {
             let buffer = EventBuffer<Int>(capacity: 4)
-            let producer = Task {
-                // The reader flushes before it next suspends, as StreamConnection does.
-                defer { buffer.flush() }
-                return await buffer.send(contentsOf: (1...8).map { (item: $0, bytes: 1) })
-            }
-            while buffer.queuedBytes < 4 { await Task.yield() }
-            #expect(await buffer.next() == 1)
-            // Three of four queued: not yet half drained, so the producer stays asleep.
-            for _ in 0..<1_000 { await Task.yield() }
-            #expect(buffer.queuedBytes == 3)
-            #expect(await buffer.next() == 2)
-            // Two of four: the producer wakes and refills the queue in one step.
-            while buffer.queuedBytes < 4 { await Task.yield() }
+            let producer = Task { await send(Array(1...8), to: buffer) }
+            while buffer.occupancy.queued < 4 { await Task.yield() }
+            var reader = EventBufferReader(buffer: buffer)
+            #expect(await reader.next() == 1)
+            #expect(await reader.next() == 2)
+            // The reader holds two and has not asked for more: the producer stays asleep.
+            await letOthersRun()
+            #expect(buffer.occupancy == (queued: 2, held: 2, bytes: 4))
+            // Coming back ends the reader's batch: the producer refills the free half in one step.
+            #expect(await reader.next() == 3)
+            while buffer.occupancy.queued < 2 { await Task.yield() }
+            #expect(buffer.occupancy == (queued: 2, held: 2, bytes: 4))
             var received: [Int] = []
-            while received.count < 6, let item = await buffer.next() { received.append(item) }
-            #expect(received == Array(3...8))
+            while received.count < 5, let item = await reader.next() { received.append(item) }
+            #expect(received == Array(4...8))
             #expect(await producer.value == 8)
         }
     }
 
-    @Test func aBatchCutShortByFinishSaysHowManyWereQueued() async throws {
+    @Test func aBatchCutShortByFinishSaysHowManyWereQueuedAndIsLeftAsItWas() async throws {
         try await withTimeout {
             let buffer = EventBuffer<Int>(capacity: 2)
-            let producer = Task { await buffer.send(contentsOf: (1...5).map { (item: $0, bytes: 1) }) }
-            while buffer.queuedBytes < 2 { await Task.yield() }
+            let producer = Task {
+                var batch = batch(Array(1...5))
+                let sent = await buffer.send(contentsOf: &batch)
+                return (sent, batch.items)
+            }
+            while buffer.occupancy.queued < 2 { await Task.yield() }
             buffer.finish()
-            #expect(await producer.value == 2)
+            let (sent, left) = await producer.value
+            #expect(sent == 2)
+            #expect(left == Array(1...5))
+        }
+    }
+
+    @Test func aBatchThatFitsAnEmptyQueueIsQueuedWhole() async throws {
+        try await withTimeout {
+            let buffer = EventBuffer<Int>(capacity: 16)
+            var batch = batch(Array(1...10))
+            #expect(await buffer.send(contentsOf: &batch) == 10)
+            #expect(batch.isEmpty)
+            #expect(batch.bytes == 0)
+            #expect(buffer.occupancy == (queued: 10, held: 0, bytes: 10))
         }
     }
 
     @Test func anItemLargerThanTheBudgetStillGoesIntoAnEmptyQueue() async throws {
         try await withTimeout {
             let buffer = EventBuffer<String>(capacity: 4, byteLimit: 10)
-            #expect(await buffer.send("large", bytes: 50))
-            #expect(buffer.queuedBytes == 50)
-            let second = Task { await buffer.send("small", bytes: 1) }
-            #expect(await buffer.next() == "large")
-            #expect(await second.value)
-            #expect(await buffer.next() == "small")
-            #expect(buffer.queuedBytes == 0)
+            #expect(await send(["large"], bytes: 50, to: buffer) == 1)
+            #expect(buffer.occupancy.bytes == 50)
+            let second = Task { await send(["small"], bytes: 1, to: buffer) }
+            var reader = EventBufferReader(buffer: buffer)
+            #expect(await reader.next() == "large")
+            #expect(await reader.next() == "small")
+            #expect(await second.value == 1)
+            #expect(buffer.occupancy.queued == 0)
         }
     }
 
     @Test func queuedItemsWaitForAFlushOrForTheConsumerToAsk() async throws {
         try await withTimeout {
             let buffer = EventBuffer<Int>(capacity: 8)
-            let consumer = Task { await buffer.next() }
-            for item in 1...3 { #expect(await buffer.send(item, bytes: 1)) }
+            let consumer = Task {
+                var reader = EventBufferReader(buffer: buffer)
+                var received: [Int] = []
+                while received.count < 3, let item = await reader.next() { received.append(item) }
+                return received
+            }
+            var batch = batch(Array(1...3))
+            #expect(await buffer.send(contentsOf: &batch) == 3)
             buffer.flush()
-            #expect(await consumer.value == 1)
-            #expect(await buffer.next() == 2)
-            #expect(await buffer.next() == 3)
+            #expect(await consumer.value == [1, 2, 3])
+        }
+    }
+
+    @Test func theReaderIsConsumedOnlyWhenItAsksForMoreAfterItsWholeBatch() async throws {
+        try await withTimeout {
+            let buffer = EventBuffer<Int>(capacity: 8)
+            #expect(await send([1, 2], to: buffer) == 2)
+            var reader = EventBufferReader(buffer: buffer)
+            #expect(await reader.next() == 1)
+            let consumed = Atomic<Bool>(false)
+            let waiter = Task {
+                await buffer.waitUntilConsumed()
+                consumed.store(true, ordering: .sequentiallyConsistent)
+            }
+            #expect(await reader.next() == 2)
+            // The reader holds the last event until it asks for the next one.
+            await letOthersRun()
+            let consumedEarly = consumed.load(ordering: .sequentiallyConsistent)
+            #expect(!consumedEarly)
+            // Asking for more ends the reader's batch; nothing more comes until the buffer ends.
+            let finisher = Task {
+                await waiter.value
+                buffer.finish()
+            }
+            #expect(await reader.next() == nil)
+            await finisher.value
+            let consumedAtLast = consumed.load(ordering: .sequentiallyConsistent)
+            #expect(consumedAtLast)
+        }
+    }
+
+    @Test func aReaderThatGoesAwayGivesBackWhatItDidNotHandOut() async throws {
+        try await withTimeout {
+            let buffer = EventBuffer<Int>(capacity: 8)
+            #expect(await send([1, 2, 3], to: buffer) == 3)
+            var first: EventBufferReader<Int>? = EventBufferReader(buffer: buffer)
+            #expect(await first?.next() == 1)
+            #expect(buffer.occupancy == (queued: 0, held: 3, bytes: 3))
+            #expect(await send([4], to: buffer) == 1)
+            first = nil
+            #expect(buffer.occupancy == (queued: 3, held: 0, bytes: 3))
+            var second = EventBufferReader(buffer: buffer)
+            var received: [Int] = []
+            while received.count < 3, let item = await second.next() { received.append(item) }
+            #expect(received == [2, 3, 4])
+        }
+    }
+
+    @Test func aReaderThatGoesAwayAfterTheEndGivesNothingBack() async throws {
+        try await withTimeout {
+            let buffer = EventBuffer<Int>(capacity: 8)
+            #expect(await send([1, 2], to: buffer) == 2)
+            var reader: EventBufferReader<Int>? = EventBufferReader(buffer: buffer)
+            #expect(await reader?.next() == 1)
+            buffer.finish()
+            reader = nil
+            #expect(buffer.occupancy == (queued: 0, held: 0, bytes: 0))
+            await buffer.waitUntilConsumed()
         }
     }
 
     @Test func finishingEndsAWaitingConsumerAndDropsQueuedItems() async throws {
         try await withTimeout {
             let buffer = EventBuffer<Int>(capacity: 8)
-            #expect(await buffer.send(1, bytes: 1))
+            #expect(await send([1], to: buffer) == 1)
             buffer.finish()
-            #expect(await buffer.next() == nil)
-            #expect(await buffer.send(2, bytes: 1) == false)
+            var reader = EventBufferReader(buffer: buffer)
+            #expect(await reader.next() == nil)
+            #expect(await send([2], to: buffer) == 0)
         }
     }
 }
