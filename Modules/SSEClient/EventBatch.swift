@@ -3,13 +3,14 @@
 ///
 /// The buffer takes a whole batch by swapping storage with it when the batch fits an empty queue,
 /// so handing over a network chunk's events copies none of them.
+@usableFromInline
 struct EventBatch<Element: Sendable>: Sendable {
     /// The items, oldest first.
-    private(set) var items: [Element] = []
+    @usableFromInline private(set) var items: [Element] = []
     /// What each item counts against the byte budget, in the order of ``items``.
-    private(set) var sizes: [Int] = []
+    @usableFromInline private(set) var sizes: [Int] = []
     /// The sum of ``sizes``.
-    private(set) var bytes = 0
+    @usableFromInline private(set) var bytes = 0
 
     /// How many items the batch holds.
     var count: Int { items.count }
@@ -17,8 +18,8 @@ struct EventBatch<Element: Sendable>: Sendable {
     /// Whether the batch holds no item.
     var isEmpty: Bool { items.isEmpty }
 
-    /// Adds an item at the end.
-    mutating func append(_ item: Element, bytes size: Int) {
+    /// Adds an item at the end, taking it over rather than copying it.
+    mutating func append(_ item: consuming Element, bytes size: Int) {
         items.append(item)
         sizes.append(size)
         bytes += size
@@ -32,15 +33,17 @@ struct EventBatch<Element: Sendable>: Sendable {
     }
 
     /// Removes and returns the last item, or `nil` when the batch is empty.
+    @inlinable
     mutating func popLast() -> Element? {
         guard let item = items.popLast() else { return nil }
         bytes -= sizes.removeLast()
         return item
     }
 
-    /// Reverses the order of the items, moving them without copying.
+    /// Reverses the order of the items, moving them without copying (through buffer pointers,
+    /// whose swaps move where an array's copy).
     mutating func reverse() {
-        items.reverse()
+        items.withUnsafeMutableBufferPointer { $0.reverse() }
         sizes.reverse()
     }
 

@@ -20,6 +20,7 @@ import SSEProtocol
 /// ``send(contentsOf:)`` only queues; the reader calls ``flush()`` before it suspends (to read
 /// the network, or to wait for room), so a waiting consumer wakes once per network chunk rather
 /// than once per event.
+@usableFromInline
 final class EventBuffer<Element: Sendable>: Sendable {
     private struct State {
         var queue = EventBatch<Element>()

@@ -6,14 +6,17 @@
 /// finished with every event before it. Copies of a reader share its batch. When the last copy
 /// goes away, the items it took but did not hand out go back to the buffer for the next reader:
 /// dropping an iterator loses no event.
+@usableFromInline
 struct EventBufferReader<Element: Sendable> {
     /// The reader's batch and its registration with the buffer.
-    private final class Holder {
-        let buffer: EventBuffer<Element>
-        let id: Int
+    @usableFromInline
+    final class Holder {
+        @usableFromInline let buffer: EventBuffer<Element>
+        @usableFromInline let id: Int
         /// The items taken and not yet handed out, newest first, so the next one is removed from
-        /// the end without moving the others.
-        var batch = EventBatch<Element>()
+        /// the end without moving the others. Only the task that owns the reader touches it (the
+        /// holder is not `Sendable`), so accesses skip the exclusivity check.
+        @usableFromInline @exclusivity(unchecked) var batch = EventBatch<Element>()
 
         init(buffer: EventBuffer<Element>) {
             self.buffer = buffer
@@ -25,11 +28,19 @@ struct EventBufferReader<Element: Sendable> {
         }
     }
 
-    private let holder: Holder
+    @usableFromInline let holder: Holder
 
     /// Creates a reader of `buffer`.
     init(buffer: EventBuffer<Element>) {
         holder = Holder(buffer: buffer)
+    }
+
+    /// Returns the next item taken from the buffer and not handed out yet, without locking or
+    /// suspending; `nil` when the reader must ask the buffer for more with ``next(isolation:)``.
+    /// Callers in other modules inline this, so each of these items costs no call.
+    @inlinable
+    mutating func nextTaken() -> Element? {
+        holder.batch.popLast()
     }
 
     /// Returns the next item, waiting for one; `nil` once the buffer is finished and empty, or
@@ -38,7 +49,7 @@ struct EventBufferReader<Element: Sendable> {
     ///
     /// - Parameter actor: The caller's isolation, where the call runs.
     mutating func next(isolation actor: isolated (any Actor)? = #isolation) async -> Element? {
-        if let item = holder.batch.popLast() { return item }
+        if let item = nextTaken() { return item }
         guard await holder.buffer.take(into: &holder.batch, reader: holder.id) else { return nil }
         holder.batch.reverse()
         return holder.batch.popLast()

@@ -83,8 +83,11 @@ extension EventSource {
         /// 10 MB events of the LaunchDarkly SSE contract tests.
         public var maximumEventSize: Int
 
-        /// How many received events may wait for the consumer before reading pauses.
-        /// Defaults to 64.
+        /// How many received events may wait for the consumer before reading pauses, counting
+        /// those an iterator took and has not returned yet (it takes up to half at once).
+        /// Defaults to 4,096, room for a 64 KiB network chunk of small events, so the reader and
+        /// the consumer trade events in batches of a chunk rather than a few at a time; the
+        /// memory bound is ``maximumBufferedBytes``.
         public var bufferSize: Int
 
         /// How many bytes of received events (data, id and type) may wait for the consumer before

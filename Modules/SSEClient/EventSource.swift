@@ -177,25 +177,37 @@ extension EventSource {
 
         /// Waits for the stream's events.
         ///
-        /// It takes every event already received in one step and returns them one by one without
-        /// suspending, so reading costs no executor hop per event on any actor. The events it
-        /// took count against ``Configuration/bufferSize`` and
-        /// ``Configuration/maximumBufferedBytes`` until it asks for the next one after them.
+        /// It takes the events already received in batches, one lock per batch, and returns them
+        /// one by one without suspending, so reading costs no executor hop per event on any
+        /// actor. The events it took count against ``Configuration/bufferSize`` and
+        /// ``Configuration/maximumBufferedBytes`` until it asks for the next one after them; an
+        /// iterator dropped before then gives them back to the next iterator.
         public struct Iterator: AsyncIteratorProtocol {
-            var reader: EventBufferReader<MessageEvent>
+            @usableFromInline var reader: EventBufferReader<MessageEvent>
             /// Keeps the stream alive while the iterator lives.
             let lifetime: Lifetime
 
             /// Returns the next event, or `nil` once the stream is closed or the task cancelled.
             /// An event already received comes back at once, without suspending.
+            @inlinable
             public mutating func next() async -> MessageEvent? {
-                await reader.next()
+                if let event = reader.nextTaken() { return event }
+                return await nextFromBuffer(isolation: nil)
             }
 
             /// Returns the next event, or `nil` once the stream is closed or the task cancelled.
             ///
             /// - Parameter actor: The caller's isolation.
+            @inlinable
             public mutating func next(isolation actor: isolated (any Actor)?) async -> MessageEvent? {
+                if let event = reader.nextTaken() { return event }
+                return await nextFromBuffer(isolation: actor)
+            }
+
+            /// Asks the buffer for the next batch: the part of ``next(isolation:)`` that stays
+            /// in this module, compiled for `MessageEvent`.
+            @usableFromInline
+            mutating func nextFromBuffer(isolation actor: isolated (any Actor)?) async -> MessageEvent? {
                 await reader.next(isolation: actor)
             }
         }

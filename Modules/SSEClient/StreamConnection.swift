@@ -238,10 +238,12 @@ final class StreamConnection<C: Clock<Duration>>: Sendable {
         var delivered = lastEventID
         let error: EventSourceError
         do {
-            // Each network chunk's outputs come as one batch, and its events go to the buffer in
-            // one step: no suspension point or lock per event.
-            var outputs: [EventStreamDecoder.Output] = []
+            // Each network chunk's events come from the decoder's inner loop into one batch that
+            // goes to the buffer in one step: no suspension point, lock or copy per event. A
+            // comment, a terminator or an error event interrupts the batch, to be acted on once
+            // the events before it are handed over.
             var pending = EventBatch<MessageEvent>()
+            var interruption: Interruption?
             func handOver() async -> Bool {
                 guard let last = pending.items.last?.lastEventID else { return true }
                 let count = pending.count
@@ -259,27 +261,39 @@ final class StreamConnection<C: Clock<Duration>>: Sendable {
             func ending(_ failure: EventSourceError) -> ReadResult {
                 ReadResult(lastEventID: delivered, retry: retry, failure: .error(failure))
             }
-            while try await iterator.next(batch: &outputs) {
-                for output in outputs {
-                    switch output {
-                    case .event(let event):
-                        if let terminator, terminator.matches(event) {
-                            _ = await handOver()
-                            return ending(streamEnded)
-                        }
-                        if let errorEventType, event.type == errorEventType {
-                            return await handOver() ? ending(.errorEvent(event, url: url)) : ending(streamEnded)
-                        }
-                        pending.append(event, bytes: event.data.utf8.count + event.id.utf8.count + event.event.utf8.count)
-                    case .comment(let text):
-                        guard await handOver() else { return ending(streamEnded) }
-                        await control.buffer.waitUntilConsumed()
-                        if !Task.isCancelled { configuration.commentHandler?(text) }
-                    case .retry(let delay):
-                        retry = delay
+            while try await iterator.next(each: { output in
+                switch consume output {
+                case .event(let event):
+                    if let terminator, terminator.matches(event) {
+                        interruption = .terminator
+                        return false
                     }
+                    if let errorEventType, event.type == errorEventType {
+                        interruption = .errorEvent(event)
+                        return false
+                    }
+                    let size = event.data.utf8.count &+ event.id.utf8.count &+ event.event.utf8.count
+                    pending.append(event, bytes: size)
+                case .comment(let text):
+                    interruption = .comment(text)
+                    return false
+                case .retry(let delay):
+                    retry = delay
                 }
+                return true
+            }) {
                 guard await handOver() else { return ending(streamEnded) }
+                switch interruption.take() {
+                case .terminator?:
+                    return ending(streamEnded)
+                case .errorEvent(let event)?:
+                    return ending(.errorEvent(event, url: url))
+                case .comment(let text)?:
+                    await control.buffer.waitUntilConsumed()
+                    if !Task.isCancelled { configuration.commentHandler?(text) }
+                case nil:
+                    break
+                }
                 delivered = iterator.lastEventID
                 if Task.isCancelled { break }
             }
@@ -297,6 +311,17 @@ final class StreamConnection<C: Clock<Duration>>: Sendable {
         }
         return ReadResult(lastEventID: Task.isCancelled ? delivered : iterator.lastEventID, retry: retry, failure: .error(error))
     }
+}
+
+/// What stops a network chunk's batch of events early, to be acted on once the events before it
+/// are handed over.
+private enum Interruption {
+    /// The one-shot stream's terminator: the stream ends, the event is not delivered.
+    case terminator
+    /// The one-shot stream's error event: the stream ends with it.
+    case errorEvent(MessageEvent)
+    /// A comment, for the comment handler once the consumer has every event before it.
+    case comment(String)
 }
 
 /// A response body that hands the events queued so far to the consumer before each read, so the

@@ -18,15 +18,22 @@ extension EventStreamDecoder {
     /// Reads lines until one produces something, or until the available input runs out.
     mutating func advance() throws(EventStreamError) -> Found? {
         guard readyToScan() else { return nil }
-        if !failed, let found = try scanLines(returningFirst: true, delivering: { _ in }) { return found }
+        if !failed, let found = try scanLines(returningFirst: true, delivering: { _, _ in true }) { return found }
         return try endOfAvailableInput()
     }
 
-    /// Hands every output the available input holds to `body`, staying in the inner loop.
-    mutating func deliverAll(to body: (OutputView) -> Void) throws(EventStreamError) {
-        guard readyToScan() else { return }
-        if !failed { _ = try scanLines(returningFirst: false, delivering: body) }
+    /// Hands every output the available input holds to `body`, staying in the inner loop, until
+    /// `body` returns `false`; the input after that output stays for the next call.
+    ///
+    /// - Parameter body: Receives the decoder, positioned just after the output, and what was
+    ///   found; it builds the output from the decoder's state (an event's fields are valid until
+    ///   it returns).
+    /// - Returns: `false` when `body` stopped the loop.
+    mutating func deliverAll(to body: (inout EventStreamDecoder, Found) -> Bool) throws(EventStreamError) -> Bool {
+        guard readyToScan() else { return true }
+        if !failed, try scanLines(returningFirst: false, delivering: body) != nil { return false }
         _ = try endOfAvailableInput()
+        return true
     }
 
     /// Forgets the block handed out last; `false` while a possible byte order mark is undecided.
@@ -46,12 +53,13 @@ extension EventStreamDecoder {
     ///
     /// - Parameters:
     ///   - returningFirst: Whether the loop returns the first output it finds; otherwise it
-    ///     hands each output to `body` and returns `nil` once the available input is used up.
-    ///   - body: Receives the outputs when `returningFirst` is `false`.
+    ///     hands each output to `body` and returns `nil` once the available input is used up, or
+    ///     the output at which `body` returned `false`.
+    ///   - body: Receives the decoder and each output when `returningFirst` is `false`.
     @inline(__always)
     private mutating func scanLines(
         returningFirst: Bool,
-        delivering body: (OutputView) -> Void
+        delivering body: (inout EventStreamDecoder, Found) -> Bool
     ) throws(EventStreamError) -> Found? {
         let base = buffer.base
         let count = buffer.count
@@ -93,22 +101,20 @@ extension EventStreamDecoder {
             if end == start {
                 guard let found = dispatch() else { continue }
                 if !returningFirst {
-                    body(.event(dispatchedEventView()))
+                    let proceeds = body(&self, found)
                     block.reset()
                     blockDispatched = false
-                    continue
+                    if proceeds { continue }
                 }
                 readIndex = index
                 return found
             }
             if base[start] == .colon {
                 guard configuration.reportsComments else { continue }
-                if !returningFirst {
-                    body(.comment(buffer.bytes(from: start &+ 1, to: end)))
-                    continue
-                }
+                let found = Found.comment(start: start &+ 1, end: end)
+                if !returningFirst, body(&self, found) { continue }
                 readIndex = index
-                return .comment(start: start &+ 1, end: end)
+                return found
             }
             block.hasFields = true
             // Zero when fewer than 8 bytes are left; no field name matches it then.
@@ -122,10 +128,7 @@ extension EventStreamDecoder {
             } else if word & 0xFFFF_FFFF_FFFF == 0x3A74_6E65_7665 {  // "event:"
                 block.eventType.refer(from: word.valueStart(start, afterColonAt: 6), to: end)
             } else if let retry = try field(from: start, to: end, in: base) {
-                if !returningFirst, case .retry(let duration) = retry {
-                    body(.retry(duration))
-                    continue
-                }
+                if !returningFirst, body(&self, retry) { continue }
                 readIndex = index
                 return retry
             }

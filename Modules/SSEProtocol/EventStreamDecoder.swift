@@ -163,12 +163,7 @@ public struct EventStreamDecoder: Sendable {
     ///   after ``finish()``, ``EventStreamError/unexpectedEnd`` when the input stopped in the
     ///   middle of an event. After throwing, the decoder has discarded its input and returns `nil`.
     public mutating func next() throws(EventStreamError) -> Output? {
-        switch try advance() {
-        case nil: return nil
-        case .event: return .event(makeMessageEvent())
-        case .comment(let start, let end): return .comment(String(decoding: buffer.bytes(from: start, to: end), as: UTF8.self))
-        case .retry(let retry): return .retry(retry)
-        }
+        try advance().map { output(for: $0) }
     }
 
     /// Reads the next output like ``next()``, but hands it to `body` as bytes borrowed from the
@@ -178,16 +173,8 @@ public struct EventStreamDecoder: Sendable {
     /// - Returns: `true` when `body` was called, `false` when more input is needed or the stream ended.
     /// - Throws: As ``next()`` does.
     public mutating func nextView(_ body: (OutputView) -> Void) throws(EventStreamError) -> Bool {
-        switch try advance() {
-        case nil:
-            return false
-        case .event:
-            body(.event(dispatchedEventView()))
-        case .comment(let start, let end):
-            body(.comment(buffer.bytes(from: start, to: end)))
-        case .retry(let retry):
-            body(.retry(retry))
-        }
+        guard let found = try advance() else { return false }
+        body(view(for: found))
         return true
     }
 
@@ -201,7 +188,25 @@ public struct EventStreamDecoder: Sendable {
     /// - Parameter body: Receives each output; the buffers it sees are valid only during the call.
     /// - Throws: As ``next()`` does; outputs before the failure have been handed to `body`.
     public mutating func forEachAvailableView(_ body: (OutputView) -> Void) throws(EventStreamError) {
-        try deliverAll(to: body)
+        _ = try deliverAll { decoder, found in
+            body(decoder.view(for: found))
+            return true
+        }
+    }
+
+    /// Hands the outputs the input appended so far holds to `body`, in order, as repeated
+    /// ``next()`` calls would, until `body` returns `false` or more input is needed (or, after
+    /// ``finish()``, the stream ended).
+    ///
+    /// The decoder stays in its inner loop from one event to the next, and each output is handed
+    /// over to keep, not copied: the fastest way to read a stream's events as values.
+    ///
+    /// - Parameter body: Receives each output; returns `false` to stop after it, leaving the
+    ///   outputs after it for the next call.
+    /// - Returns: `false` when `body` stopped the loop, `true` when the input was used up.
+    /// - Throws: As ``next()`` does; outputs before the failure have been handed to `body`.
+    public mutating func forEachAvailableOutput(_ body: (consuming Output) -> Bool) throws(EventStreamError) -> Bool {
+        try deliverAll { decoder, found in body(decoder.output(for: found)) }
     }
 
     /// Decodes a whole stream at once.
@@ -215,6 +220,24 @@ public struct EventStreamDecoder: Sendable {
         var outputs: [Output] = []
         while let output = try next() { outputs.append(output) }
         return outputs
+    }
+
+    /// What `found` holds, as a value to keep.
+    private mutating func output(for found: Found) -> Output {
+        switch found {
+        case .event: .event(makeMessageEvent())
+        case .comment(let start, let end): .comment(String(decoding: buffer.bytes(from: start, to: end), as: UTF8.self))
+        case .retry(let retry): .retry(retry)
+        }
+    }
+
+    /// What `found` holds, as bytes borrowed from the decoder.
+    private func view(for found: Found) -> OutputView {
+        switch found {
+        case .event: .event(dispatchedEventView())
+        case .comment(let start, let end): .comment(buffer.bytes(from: start, to: end))
+        case .retry(let retry): .retry(retry)
+        }
     }
 
     /// The block just dispatched, as borrowed bytes.

@@ -36,6 +36,8 @@ where Base: Sendable, Base.AsyncIterator: SendableMetatype, Base.Element: Sequen
         private var deadline: C.Instant?
         /// An error met after outputs that a batch returned first; thrown by the next call.
         private var pendingError: (any Error)?
+        /// The base sequence ended and the decoder was told.
+        private var inputEnded = false
 
         init(chunks: ChunkSource<Base.AsyncIterator>, decoder: EventStreamDecoder, readTimeout: Duration?, clock: C) {
             self.chunks = chunks
@@ -79,14 +81,51 @@ where Base: Sendable, Base.AsyncIterator: SendableMetatype, Base.Element: Sequen
         /// - Throws: As ``next()`` does.
         public mutating func next(batch outputs: inout [EventStreamDecoder.Output]) async throws -> Bool {
             outputs.removeAll(keepingCapacity: true)
-            guard let first = try await next() else { return false }
-            outputs.append(first)
-            do {
-                while let output = try decoder.next() { outputs.append(output) }
-            } catch {
-                pendingError = error
+            return try await next { output in
+                outputs.append(output)
+                return true
             }
-            return true
+        }
+
+        /// Reads until an output is ready, then hands the ready outputs to `body` in order, each
+        /// to keep, until `body` returns `false` or none is left ready: a whole network chunk's
+        /// outputs in one call, from the decoder's inner loop, with no suspension point or copy
+        /// per event. An error met after some outputs is thrown by the next call, so no output
+        /// before it is lost.
+        ///
+        /// - Parameter body: Receives each output; returns `false` to stop after it, leaving
+        ///   the outputs after it for the next call.
+        /// - Returns: `false` at the end of the stream (then `body` was not called).
+        /// - Throws: As ``next()`` does.
+        public mutating func next(each body: (consuming EventStreamDecoder.Output) -> Bool) async throws -> Bool {
+            if let pendingError {
+                self.pendingError = nil
+                throw pendingError
+            }
+            var delivered = false
+            while true {
+                do {
+                    _ = try decoder.forEachAvailableOutput { output in
+                        delivered = true
+                        return body(output)
+                    }
+                } catch {
+                    guard delivered else { throw error }
+                    pendingError = error
+                }
+                if delivered { return true }
+                if inputEnded { return false }
+                if let timeout = readTimeout, decoder.completedLines != linesAtDeadline {
+                    linesAtDeadline = decoder.completedLines
+                    deadline = clock.now.advanced(by: timeout)
+                }
+                if let chunk = try await chunks.next(deadline: deadline, clock: clock) {
+                    decoder.append(chunk)
+                } else {
+                    decoder.finish()
+                    inputEnded = true
+                }
+            }
         }
     }
 }

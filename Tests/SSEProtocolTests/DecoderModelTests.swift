@@ -141,7 +141,7 @@ struct DecoderModelTests {
             let reportsComments = test.seed.isMultiple(of: 2)
             let trace = test.trace(reportsComments: reportsComments)
             let feeding: Model.Feeding = test.seed.isMultiple(of: 3) ? .rawBuffer : .randomChunks
-            let reading = Model.Reading.allCases[Int(test.seed % 3)]
+            let reading = Model.Reading.allCases[Int(test.seed % UInt64(Model.Reading.allCases.count))]
             var runner = Model.Runner(
                 test.input, configuration: test.configuration(reportsComments: reportsComments), feeding: feeding,
                 seed: test.seed, reading: reading
@@ -168,8 +168,9 @@ struct DecoderModelTests {
     }
 
     @Test(
-        "nextView(_:) and forEachAvailableView(_:) give the same outputs as next()",
-        arguments: [Model.Feeding.randomChunks, .rawBuffer, .whole], [Model.Reading.nextView, .forEachAvailableView]
+        "nextView(_:), forEachAvailableView(_:) and forEachAvailableOutput(_:) give the same outputs as next()",
+        arguments: [Model.Feeding.randomChunks, .rawBuffer, .whole],
+        [Model.Reading.nextView, .forEachAvailableView, .forEachAvailableOutput, .forEachAvailableOutputOneAtATime]
     )
     func viewsMatchNext(feeding: Model.Feeding, reading: Model.Reading) {
         var budget = Model.FailureBudget()

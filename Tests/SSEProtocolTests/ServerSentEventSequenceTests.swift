@@ -67,6 +67,35 @@ struct ServerSentEventSequenceTests {
         #expect(batch.count == 1)
         await #expect(throws: EventStreamError.unexpectedEnd) { try await iterator.next(batch: &batch) }
     }
+
+    @Test func eachOutputOfAChunkGoesToTheBodyUntilItStopsAndTheRestComesNext() async throws {
+        let chunks = [Array("data: a\n\n: note\n\ndata: b\n\n".utf8), Array("data: c\n\ndata: cut".utf8)]
+        var iterator = AsyncStream.of(chunks).serverSentEvents(configuration: .init(reportsComments: true))
+            .makeAsyncIterator()
+        var seen: [EventStreamDecoder.Output] = []
+        // Stopping at the comment leaves the event after it in the decoder.
+        #expect(try await iterator.next { output in
+            let isComment = if case .comment = output { true } else { false }
+            seen.append(output)
+            return !isComment
+        })
+        #expect(seen == [.event(MessageEvent(data: "a")), .comment(" note")])
+        #expect(try await iterator.next { seen.append($0); return true })
+        #expect(seen.count == 3)
+        #expect(seen.last.map { if case .event(let event) = $0 { event.data } else { "" } } == "b")
+        // The next chunk's event comes first; the cut event's error only with the call after it.
+        #expect(try await iterator.next { seen.append($0); return true })
+        #expect(seen.count == 4)
+        await #expect(throws: EventStreamError.unexpectedEnd) { try await iterator.next { _ in true } }
+    }
+
+    @Test func eachEndsWithFalseAtACleanEnd() async throws {
+        var iterator = AsyncStream.of([Array("data: a\n\n".utf8)]).serverSentEvents().makeAsyncIterator()
+        var count = 0
+        #expect(try await iterator.next { _ in count += 1; return true })
+        #expect(try await iterator.next { _ in count += 1; return true } == false)
+        #expect(count == 1)
+    }
 }
 
 extension AsyncStream where Element: Sendable {

@@ -21,6 +21,11 @@ extension DecoderModel {
         case nextView
         /// One `forEachAvailableView(_:)` call, building from each view what `next()` would.
         case forEachAvailableView
+        /// `forEachAvailableOutput(_:)`, stopping it when the read limit is reached.
+        case forEachAvailableOutput
+        /// `forEachAvailableOutput(_:)` stopped after every output, and called again until it
+        /// says the input is used up.
+        case forEachAvailableOutputOneAtATime
     }
 
     /// A decoder being fed one stream, collecting its outputs; copying a runner copies its decoder.
@@ -92,8 +97,8 @@ extension DecoderModel {
             if let readsAtMost { drain(atMost: random.int(in: readsAtMost)) } else { drain() }
         }
 
-        /// Reads outputs until the decoder wants more input, or `limit` of them with `next()` or
-        /// `nextView(_:)`.
+        /// Reads outputs until the decoder wants more input, or `limit` of them (except with
+        /// `forEachAvailableView(_:)`).
         public mutating func drain(atMost limit: Int = .max) {
             guard ending == nil else { return }
             var collected: [Output] = []
@@ -105,6 +110,20 @@ extension DecoderModel {
                     while collected.count < limit, try decoder.nextView({ collected.append(DecoderModel.output(from: $0)) }) {}
                 case .forEachAvailableView:
                     try decoder.forEachAvailableView { collected.append(DecoderModel.output(from: $0)) }
+                case .forEachAvailableOutput:
+                    guard limit > 0 else { break }
+                    _ = try decoder.forEachAvailableOutput { output in
+                        collected.append(output)
+                        return collected.count < limit
+                    }
+                case .forEachAvailableOutputOneAtATime:
+                    while collected.count < limit {
+                        let usedUp = try decoder.forEachAvailableOutput { output in
+                            collected.append(output)
+                            return false
+                        }
+                        if usedUp { break }
+                    }
                 }
             } catch {
                 ending = error
