@@ -24,6 +24,13 @@ import Testing
         for _ in 0..<1_000 { await Task.yield() }
     }
 
+    @Test func theStreamsBoundsDefaultToWhatTheirDocumentationSays() {
+        let configuration = EventSource.Configuration()
+        #expect(configuration.bufferSize == 4_096)
+        #expect(configuration.maximumBufferedBytes == 64 * 1024 * 1024)
+        #expect(configuration.maximumEventSize == 32 * 1024 * 1024)
+    }
+
     @Test func theByteBudgetPausesTheReaderUntilTheConsumerCatchesUp() async throws {
         try await withTimeout {
             let buffer = EventBuffer<Int>(capacity: 100, byteLimit: 100)
