@@ -1,56 +1,182 @@
-/// Items in order, each with what it counts against an ``EventBuffer``'s byte budget: what the
-/// reader hands to the buffer in one step.
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import SSEProtocol
+
+/// Received events as bytes, in order: what the reader hands to an ``EventBuffer`` in one step,
+/// and what an ``EventBufferReader`` turns into ``MessageEvent``s one at a time.
 ///
-/// The buffer takes a whole batch by swapping storage with it when the batch fits an empty queue,
-/// so handing over a network chunk's events copies none of them.
-@usableFromInline
-struct EventBatch<Element: Sendable>: Sendable {
-    /// The items, oldest first.
-    @usableFromInline private(set) var items: [Element] = []
-    /// What each item counts against the byte budget, in the order of ``items``.
-    @usableFromInline private(set) var sizes: [Int] = []
-    /// The sum of ``sizes``.
-    @usableFromInline private(set) var bytes = 0
+/// The reader of the network only copies each event's fields into ``payload``; the strings are
+/// built by the consumer, on the thread that will also free them. That splits the work between
+/// the two tasks, and keeps each string's allocation and release on one thread, where the
+/// allocator is cheapest. The buffer takes a whole batch by swapping storage with it when it
+/// fits an empty queue, so handing over a network chunk's events copies nothing.
+struct EventBatch: Sendable {
+    /// One event, as ranges of ``payload``: its id, type and data, then its last event ID unless
+    /// that is its id.
+    struct Entry: Sendable {
+        /// Where the event's bytes start in ``payload``.
+        var start: Int
+        var idCount: Int32
+        var typeCount: Int32
+        var dataCount: Int
+        /// The bytes of the last event ID after the data; `-1` when it is the event's id.
+        var lastEventIDCount: Int32
+        var retry: Duration?
 
-    /// How many items the batch holds.
-    var count: Int { items.count }
-
-    /// Whether the batch holds no item.
-    var isEmpty: Bool { items.isEmpty }
-
-    /// Adds an item at the end, taking it over rather than copying it.
-    mutating func append(_ item: consuming Element, bytes size: Int) {
-        items.append(item)
-        sizes.append(size)
-        bytes += size
+        /// What the event counts against the byte budget: its id, type and data.
+        var size: Int { Int(idCount) &+ Int(typeCount) &+ dataCount }
+        /// Where the event's bytes end in ``payload``.
+        var end: Int { start &+ size &+ max(Int(lastEventIDCount), 0) }
     }
 
-    /// Adds the items of `other` in `range` at the end, copying them.
+    /// The events, oldest first (newest first once ``reverse()`` was called).
+    private(set) var entries: [Entry] = []
+    /// The events' bytes.
+    private(set) var payload: [UInt8] = []
+    /// What the events count against the byte budget, in total.
+    private(set) var bytes = 0
+
+    /// How many events the batch holds.
+    var count: Int { entries.count }
+
+    /// Whether the batch holds no event.
+    var isEmpty: Bool { entries.isEmpty }
+
+    /// Adds an event at the end, copying its bytes.
+    mutating func append(_ event: EventView) {
+        let start = payload.count
+        payload.append(contentsOf: event.id)
+        payload.append(contentsOf: event.event)
+        payload.append(contentsOf: event.data)
+        var lastEventIDCount: Int32 = -1
+        if !event.lastEventID.hasSameBytes(as: event.id) {
+            payload.append(contentsOf: event.lastEventID)
+            lastEventIDCount = Int32(event.lastEventID.count)
+        }
+        let entry = Entry(
+            start: start, idCount: Int32(event.id.count), typeCount: Int32(event.event.count), dataCount: event.data.count,
+            lastEventIDCount: lastEventIDCount, retry: event.retry
+        )
+        entries.append(entry)
+        bytes &+= entry.size
+    }
+
+    /// What the event at `index` counts against the byte budget.
+    func size(at index: Int) -> Int {
+        entries[index].size
+    }
+
+    /// Adds copies of the events of `other` in `range` at the end.
     mutating func append(_ other: EventBatch, range: Range<Int>) {
-        items.append(contentsOf: other.items[range])
-        sizes.append(contentsOf: other.sizes[range])
-        bytes += other.sizes[range].reduce(0, +)
+        guard let first = range.first, let last = range.last else { return }
+        let start = other.entries[first].start
+        let shift = payload.count &- start
+        payload.append(contentsOf: other.payload[start..<other.entries[last].end])
+        for var entry in other.entries[range] {
+            entry.start &+= shift
+            entries.append(entry)
+            bytes &+= entry.size
+        }
     }
 
-    /// Removes and returns the last item, or `nil` when the batch is empty.
-    @inlinable
-    mutating func popLast() -> Element? {
-        guard let item = items.popLast() else { return nil }
-        bytes -= sizes.removeLast()
-        return item
+    /// Removes the first `k` events (oldest first), moving the rest and their bytes to the front.
+    mutating func removeFirst(_ k: Int) {
+        guard k < entries.count else { return removeAll() }
+        let start = entries[k].start
+        for index in 0..<k { bytes &-= entries[index].size }
+        entries.removeFirst(k)
+        payload.removeFirst(start)
+        for index in entries.indices { entries[index].start &-= start }
     }
 
-    /// Reverses the order of the items, moving them without copying (through buffer pointers,
-    /// whose swaps move where an array's copy).
+    /// Reverses the order of the events (their bytes stay where they are), so that
+    /// ``removeLast(types:)`` returns the oldest.
     mutating func reverse() {
-        items.withUnsafeMutableBufferPointer { $0.reverse() }
-        sizes.reverse()
+        entries.reverse()
     }
 
-    /// Removes every item, keeping the storage for the next batch.
+    /// Removes the last event and builds it.
+    ///
+    /// - Parameter strings: The reader's cache of the event type and last event ID it built
+    ///   last, which consecutive events usually share.
+    /// - Returns: The event, or `nil` when the batch is empty.
+    mutating func removeLast(strings: inout RecentStrings) -> MessageEvent? {
+        guard let entry = entries.popLast() else { return nil }
+        bytes &-= entry.size
+        let event = payload.withUnsafeBufferPointer { payload in
+            // An event whose fields are all empty may have no bytes to point at.
+            func field(from start: Int, count: Int) -> UnsafeBufferPointer<UInt8> {
+                UnsafeBufferPointer(start: count == 0 ? nil : payload.baseAddress.map { $0 + start }, count: count)
+            }
+            let id = field(from: entry.start, count: Int(entry.idCount))
+            let type = field(from: entry.start &+ id.count, count: Int(entry.typeCount))
+            let data = field(from: entry.start &+ id.count &+ type.count, count: entry.dataCount)
+            let idString = String(decoding: id, as: UTF8.self)
+            let lastEventID = entry.lastEventIDCount < 0
+                ? idString
+                : strings.lastEventID(field(from: entry.start &+ entry.size, count: Int(entry.lastEventIDCount)))
+            return MessageEvent(
+                id: idString, event: strings.type(type), data: String(decoding: data, as: UTF8.self),
+                lastEventID: lastEventID, retry: entry.retry
+            )
+        }
+        if entries.isEmpty { payload.removeAll(keepingCapacity: true) }
+        return event
+    }
+
+    /// The last event ID of the event at `index`: what a reconnection after it would send.
+    func lastEventID(at index: Int) -> String {
+        let entry = entries[index]
+        let start = entry.lastEventIDCount < 0 ? entry.start : entry.start &+ entry.size
+        let count = entry.lastEventIDCount < 0 ? Int(entry.idCount) : Int(entry.lastEventIDCount)
+        return String(decoding: payload[start..<(start &+ count)], as: UTF8.self)
+    }
+
+    /// Removes every event, keeping the storage for the next batch.
     mutating func removeAll() {
-        items.removeAll(keepingCapacity: true)
-        sizes.removeAll(keepingCapacity: true)
+        entries.removeAll(keepingCapacity: true)
+        payload.removeAll(keepingCapacity: true)
         bytes = 0
+    }
+}
+
+/// The event type and last event ID an ``EventBufferReader`` built last: consecutive events
+/// usually repeat them, and then share one string instead of building another.
+struct RecentStrings {
+    private var typeBytes: [UInt8] = []
+    private var typeString = ""
+    private var lastEventIDBytes: [UInt8] = []
+    private var lastEventIDString = ""
+
+    /// The string of an event type's bytes.
+    mutating func type(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+        if !typeBytes.withUnsafeBufferPointer(bytes.hasSameBytes) {
+            typeBytes = Array(bytes)
+            typeString = String(decoding: bytes, as: UTF8.self)
+        }
+        return typeString
+    }
+
+    /// The string of a last event ID's bytes.
+    mutating func lastEventID(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+        if !lastEventIDBytes.withUnsafeBufferPointer(bytes.hasSameBytes) {
+            lastEventIDBytes = Array(bytes)
+            lastEventIDString = String(decoding: bytes, as: UTF8.self)
+        }
+        return lastEventIDString
+    }
+}
+
+extension UnsafeBufferPointer<UInt8> {
+    /// Whether `other` holds the same bytes: one `memcmp` rather than a loop over elements.
+    func hasSameBytes(as other: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard count == other.count else { return false }
+        guard count > 0, let base = baseAddress, let otherBase = other.baseAddress else { return true }
+        return memcmp(base, otherBase, count) == 0
     }
 }

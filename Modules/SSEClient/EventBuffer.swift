@@ -20,13 +20,9 @@ import SSEProtocol
 /// ``send(contentsOf:)`` only queues; the reader calls ``flush()`` before it suspends (to read
 /// the network, or to wait for room), so a waiting consumer wakes once per network chunk rather
 /// than once per event.
-@usableFromInline
-final class EventBuffer<Element: Sendable>: Sendable {
+final class EventBuffer: Sendable {
     private struct State {
-        var queue = EventBatch<Element>()
-        /// The items of `queue` before `head` were taken.
-        var head = 0
-        var queuedBytes = 0
+        var queue = EventBatch()
         /// What each reader took and has not finished with: it counts against the bounds.
         var held: [Int: (count: Int, bytes: Int)] = [:]
         var heldCount = 0
@@ -36,7 +32,8 @@ final class EventBuffer<Element: Sendable>: Sendable {
         var producers: [(id: Int, condition: Condition, continuation: CheckedContinuation<Void, Never>)] = []
         var nextID = 0
 
-        var count: Int { queue.count - head }
+        var count: Int { queue.count }
+        var queuedBytes: Int { queue.bytes }
         var isConsumed: Bool { count == 0 && heldCount == 0 }
 
         /// Whether one more item of `bytes` fits once `pending` items of `pendingBytes` are queued.
@@ -59,32 +56,27 @@ final class EventBuffer<Element: Sendable>: Sendable {
 
         /// Moves the oldest queued items into `batch` for `reader`: at least one, and more while
         /// they stay within half of each bound.
-        mutating func take(into batch: inout EventBatch<Element>, reader: Int, capacity: Int, byteLimit: Int) {
+        mutating func take(into batch: inout EventBatch, reader: Int, capacity: Int, byteLimit: Int) {
             let countLimit = max(capacity / 2, 1)
             let byteLimit = byteLimit / 2
             var taken = 1
-            var bytes = queue.sizes[head]
+            var bytes = queue.size(at: 0)
             if count <= countLimit && queuedBytes <= byteLimit {
                 taken = count
                 bytes = queuedBytes
             } else {
-                while taken < min(count, countLimit), bytes + queue.sizes[head + taken] <= byteLimit {
-                    bytes += queue.sizes[head + taken]
+                while taken < min(count, countLimit), bytes + queue.size(at: taken) <= byteLimit {
+                    bytes += queue.size(at: taken)
                     taken += 1
                 }
             }
-            if head == 0 && taken == queue.count {
+            if taken == queue.count {
                 // The reader's batch is empty: swap storage, copying nothing.
                 swap(&queue, &batch)
             } else {
-                batch.append(queue, range: head..<(head + taken))
-                head += taken
-                if head == queue.count {
-                    queue.removeAll()
-                    head = 0
-                }
+                batch.append(queue, range: 0..<taken)
+                queue.removeFirst(taken)
             }
-            queuedBytes -= bytes
             held[reader] = (taken, bytes)
             heldCount += taken
             heldBytes += bytes
@@ -150,7 +142,7 @@ final class EventBuffer<Element: Sendable>: Sendable {
     ///   storage to reuse); otherwise it is left as it was.
     /// - Returns: How many items were queued: all of them, or fewer when the buffer was finished
     ///   or the task cancelled (the rest were dropped).
-    func send(contentsOf batch: inout EventBatch<Element>) async -> Int {
+    func send(contentsOf batch: inout EventBatch) async -> Int {
         var sent = 0
         while sent < batch.count {
             let (queued, dropped) = state.withLock { state -> (Int, Bool) in
@@ -159,30 +151,27 @@ final class EventBuffer<Element: Sendable>: Sendable {
                     state.heldBytes + batch.bytes <= byteLimit
                 {
                     // The whole batch fits an empty queue: take its storage, copying nothing.
-                    state.head = 0
                     swap(&state.queue, &batch)
-                    state.queuedBytes = state.queue.bytes
                     return (state.queue.count, false)
                 }
                 var end = sent
                 var bytes = 0
                 while end < batch.count,
                     state.hasRoom(
-                        for: batch.sizes[end], after: end - sent, pendingBytes: bytes, capacity: capacity, byteLimit: byteLimit
+                        for: batch.size(at: end), after: end - sent, pendingBytes: bytes, capacity: capacity, byteLimit: byteLimit
                     )
                 {
-                    bytes += batch.sizes[end]
+                    bytes += batch.size(at: end)
                     end += 1
                 }
                 state.queue.append(batch, range: sent..<end)
-                state.queuedBytes += bytes
                 return (end - sent, false)
             }
             if dropped { return sent }
             sent += queued
             if sent < batch.count {
                 flush()
-                await waitFor(.room(batch.sizes[sent]))
+                await waitFor(.room(batch.size(at: sent)))
             }
         }
         batch.removeAll()
@@ -227,7 +216,7 @@ final class EventBuffer<Element: Sendable>: Sendable {
     /// - Returns: `false`, with `batch` still empty, once the buffer is finished and empty, or
     ///   when the task is cancelled while nothing is queued.
     func take(
-        into batch: inout EventBatch<Element>,
+        into batch: inout EventBatch,
         reader: Int,
         isolation actor: isolated (any Actor)? = #isolation
     ) async -> Bool {
@@ -257,14 +246,12 @@ final class EventBuffer<Element: Sendable>: Sendable {
     /// - Parameters:
     ///   - reader: The reader, from ``register()``.
     ///   - leftovers: The items it did not hand out, newest first (its order); left empty.
-    func leave(reader: Int, returning leftovers: inout EventBatch<Element>) {
+    func leave(reader: Int, returning leftovers: inout EventBatch) {
         let (producers, consumers) = state.withLock { state in
             state.release(reader: reader)
             if !leftovers.isEmpty && !state.finished {
                 leftovers.reverse()
-                leftovers.append(state.queue, range: state.head..<state.queue.count)
-                state.head = 0
-                state.queuedBytes = leftovers.bytes
+                leftovers.append(state.queue, range: 0..<state.queue.count)
                 swap(&state.queue, &leftovers)
             }
             leftovers.removeAll()
@@ -285,8 +272,6 @@ final class EventBuffer<Element: Sendable>: Sendable {
         let (consumers, producers) = state.withLock { state in
             state.finished = true
             state.queue.removeAll()
-            state.head = 0
-            state.queuedBytes = 0
             defer { state.consumers.removeAll() }
             return (state.consumers.map(\.continuation), state.takeAllProducers())
         }

@@ -47,21 +47,34 @@ extension EventSource {
 
     /// Recognises the event that ends a one-shot stream.
     public struct Terminator: Sendable {
-        let matches: @Sendable (MessageEvent) -> Bool
+        /// How the terminator recognises its event: by bytes where it can, so the reader builds
+        /// no strings for it.
+        private enum Rule: Sendable {
+            case data(String)
+            case eventType(String)
+            case predicate(@Sendable (MessageEvent) -> Bool)
+        }
+
+        private let rule: Rule
 
         /// A terminator that matches events for which `predicate` returns `true`.
         ///
         /// - Parameter predicate: Called with each event before it is delivered; must be quick.
         public init(_ predicate: @escaping @Sendable (MessageEvent) -> Bool) {
-            self.matches = predicate
+            rule = .predicate(predicate)
         }
 
-        /// Matches an event whose data is exactly `marker`, such as OpenAI's `data: [DONE]`.
+        private init(rule: Rule) {
+            self.rule = rule
+        }
+
+        /// Matches an event whose data is exactly `marker` (the same UTF-8 bytes), such as
+        /// OpenAI's `data: [DONE]`.
         ///
         /// - Parameter marker: The data of the final event.
         /// - Returns: The terminator.
         public static func data(_ marker: String) -> Terminator {
-            Terminator { $0.data == marker }
+            Terminator(rule: .data(marker))
         }
 
         /// Matches an event of the given type, such as Anthropic's `event: message_stop`.
@@ -69,7 +82,23 @@ extension EventSource {
         /// - Parameter type: The event's type (`message` for events without an `event:` field).
         /// - Returns: The terminator.
         public static func eventType(_ type: String) -> Terminator {
-            Terminator { $0.type == type }
+            Terminator(rule: .eventType(type))
         }
+
+        /// Whether the event, as the decoder lent it, is the terminator.
+        func matches(_ event: EventView) -> Bool {
+            switch rule {
+            case .data(let marker): event.data.elementsEqual(marker.utf8)
+            case .eventType(let type): event.hasType(type)
+            case .predicate(let predicate): predicate(MessageEvent(event))
+            }
+        }
+    }
+}
+
+extension EventView {
+    /// Whether the event's type, as a browser dispatches it (`message` when it has none), is `type`.
+    func hasType(_ type: String) -> Bool {
+        event.isEmpty ? type == "message" : event.elementsEqual(type.utf8)
     }
 }

@@ -71,7 +71,7 @@ public final class EventSource: Sendable {
     private let lifetime: Lifetime
 
     private init(configuration: Configuration) {
-        let buffer = EventBuffer<MessageEvent>(capacity: configuration.bufferSize, byteLimit: configuration.maximumBufferedBytes)
+        let buffer = EventBuffer(capacity: configuration.bufferSize, byteLimit: configuration.maximumBufferedBytes)
         let (errors, errorSink) = AsyncStream<EventSourceError>.makeStream(bufferingPolicy: .bufferingNewest(64))
         let lifetime = Lifetime(control: StreamControl(buffer: buffer, errors: errorSink, errorHandler: configuration.errorHandler))
         self.events = Events(buffer: buffer, lifetime: lifetime)
@@ -167,7 +167,7 @@ extension EventSource {
         /// Reading events never throws; errors go to ``EventSource/errors``.
         public typealias Failure = Never
 
-        let buffer: EventBuffer<MessageEvent>
+        let buffer: EventBuffer
         let lifetime: Lifetime
 
         /// Creates an iterator.
@@ -183,7 +183,7 @@ extension EventSource {
         /// ``Configuration/maximumBufferedBytes`` until it asks for the next one after them; an
         /// iterator dropped before then gives them back to the next iterator.
         public struct Iterator: AsyncIteratorProtocol {
-            @usableFromInline var reader: EventBufferReader<MessageEvent>
+            @usableFromInline let reader: EventBufferReader
             /// Keeps the stream alive while the iterator lives.
             let lifetime: Lifetime
 
@@ -207,7 +207,7 @@ extension EventSource {
             /// Asks the buffer for the next batch: the part of ``next(isolation:)`` that stays
             /// in this module, compiled for `MessageEvent`.
             @usableFromInline
-            mutating func nextFromBuffer(isolation actor: isolated (any Actor)?) async -> MessageEvent? {
+            func nextFromBuffer(isolation actor: isolated (any Actor)?) async -> MessageEvent? {
                 await reader.next(isolation: actor)
             }
         }

@@ -239,20 +239,21 @@ final class StreamConnection<C: Clock<Duration>>: Sendable {
         let error: EventSourceError
         do {
             // Each network chunk's events come from the decoder's inner loop into one batch that
-            // goes to the buffer in one step: no suspension point, lock or copy per event. A
-            // comment, a terminator or an error event interrupts the batch, to be acted on once
-            // the events before it are handed over.
-            var pending = EventBatch<MessageEvent>()
+            // goes to the buffer in one step: no suspension point, lock or string per event (the
+            // consumer builds the strings). A comment, a terminator or an error event interrupts
+            // the batch, to be acted on once the events before it are handed over.
+            var pending = EventBatch()
             var interruption: Interruption?
             func handOver() async -> Bool {
-                guard let last = pending.items.last?.lastEventID else { return true }
+                guard !pending.isEmpty else { return true }
                 let count = pending.count
+                let last = pending.lastEventID(at: count - 1)
                 let sent = await control.buffer.send(contentsOf: &pending)
                 if sent == count {
                     delivered = last
                     return true
                 }
-                if sent > 0 { delivered = pending.items[sent - 1].lastEventID }
+                if sent > 0 { delivered = pending.lastEventID(at: sent - 1) }
                 pending.removeAll()
                 return false
             }
@@ -261,21 +262,20 @@ final class StreamConnection<C: Clock<Duration>>: Sendable {
             func ending(_ failure: EventSourceError) -> ReadResult {
                 ReadResult(lastEventID: delivered, retry: retry, failure: .error(failure))
             }
-            while try await iterator.next(each: { output in
-                switch consume output {
+            while try await iterator.next(eachView: { output in
+                switch output {
                 case .event(let event):
                     if let terminator, terminator.matches(event) {
                         interruption = .terminator
                         return false
                     }
-                    if let errorEventType, event.type == errorEventType {
-                        interruption = .errorEvent(event)
+                    if let errorEventType, event.hasType(errorEventType) {
+                        interruption = .errorEvent(MessageEvent(event))
                         return false
                     }
-                    let size = event.data.utf8.count &+ event.id.utf8.count &+ event.event.utf8.count
-                    pending.append(event, bytes: size)
+                    pending.append(event)
                 case .comment(let text):
-                    interruption = .comment(text)
+                    interruption = .comment(String(decoding: text, as: UTF8.self))
                     return false
                 case .retry(let delay):
                     retry = delay
@@ -330,7 +330,7 @@ private struct FlushingChunks: AsyncSequence, Sendable {
     typealias Element = [UInt8]
 
     let body: ClientResponseBody
-    let buffer: EventBuffer<MessageEvent>
+    let buffer: EventBuffer
 
     func makeAsyncIterator() -> Iterator {
         Iterator(base: body.makeAsyncIterator(), buffer: buffer)
@@ -338,7 +338,7 @@ private struct FlushingChunks: AsyncSequence, Sendable {
 
     struct Iterator: AsyncIteratorProtocol {
         var base: ClientResponseBody.Iterator
-        let buffer: EventBuffer<MessageEvent>
+        let buffer: EventBuffer
 
         mutating func next() async throws -> [UInt8]? {
             buffer.flush()

@@ -14,13 +14,13 @@ final class StreamControl: Sendable {
         var finalError: EventSourceError?
     }
 
-    let buffer: EventBuffer<MessageEvent>
+    let buffer: EventBuffer
     let errors: AsyncStream<EventSourceError>.Continuation
     private let errorHandler: (@Sendable (EventSourceError) -> EventSource.ErrorAction)?
     private let state = LockedState(State())
 
     init(
-        buffer: EventBuffer<MessageEvent>,
+        buffer: EventBuffer,
         errors: AsyncStream<EventSourceError>.Continuation,
         errorHandler: (@Sendable (EventSourceError) -> EventSource.ErrorAction)?
     ) {

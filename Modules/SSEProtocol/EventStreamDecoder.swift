@@ -194,6 +194,18 @@ public struct EventStreamDecoder: Sendable {
         }
     }
 
+    /// Hands the outputs the input appended so far holds to `body` as borrowed bytes, in order,
+    /// like ``forEachAvailableView(_:)``, until `body` returns `false`. (A name of its own keeps
+    /// trailing closures unambiguous.)
+    ///
+    /// - Parameter body: Receives each output (valid only during the call); returns `false` to
+    ///   stop after it, leaving the outputs after it for the next call.
+    /// - Returns: `false` when `body` stopped the loop, `true` when the input was used up.
+    /// - Throws: As ``next()`` does; outputs before the failure have been handed to `body`.
+    public mutating func scanAvailableViews(while body: (OutputView) -> Bool) throws(EventStreamError) -> Bool {
+        try deliverAll { decoder, found in body(decoder.view(for: found)) }
+    }
+
     /// Hands the outputs the input appended so far holds to `body`, in order, as repeated
     /// ``next()`` calls would, until `body` returns `false` or more input is needed (or, after
     /// ``finish()``, the stream ended).
@@ -205,7 +217,7 @@ public struct EventStreamDecoder: Sendable {
     ///   outputs after it for the next call.
     /// - Returns: `false` when `body` stopped the loop, `true` when the input was used up.
     /// - Throws: As ``next()`` does; outputs before the failure have been handed to `body`.
-    public mutating func forEachAvailableOutput(_ body: (consuming Output) -> Bool) throws(EventStreamError) -> Bool {
+    public mutating func forEachAvailableOutput(while body: (consuming Output) -> Bool) throws(EventStreamError) -> Bool {
         try deliverAll { decoder, found in body(decoder.output(for: found)) }
     }
 

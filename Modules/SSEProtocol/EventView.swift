@@ -24,3 +24,18 @@ public struct EventView {
     /// The block's valid `retry:` value, if any.
     public let retry: Duration?
 }
+
+extension MessageEvent {
+    /// Creates the event a view shows, building its strings (invalid UTF-8 is repaired).
+    ///
+    /// - Parameter view: The event's bytes, as the decoder lent them.
+    public init(_ view: EventView) {
+        self.init(
+            id: String(decoding: view.id, as: UTF8.self),
+            event: String(decoding: view.event, as: UTF8.self),
+            data: String(decoding: view.data, as: UTF8.self),
+            lastEventID: String(decoding: view.lastEventID, as: UTF8.self),
+            retry: view.retry
+        )
+    }
+}

@@ -81,10 +81,10 @@ where Base: Sendable, Base.AsyncIterator: SendableMetatype, Base.Element: Sequen
         /// - Throws: As ``next()`` does.
         public mutating func next(batch outputs: inout [EventStreamDecoder.Output]) async throws -> Bool {
             outputs.removeAll(keepingCapacity: true)
-            return try await next { output in
+            return try await next(each: { output in
                 outputs.append(output)
                 return true
-            }
+            })
         }
 
         /// Reads until an output is ready, then hands the ready outputs to `body` in order, each
@@ -98,6 +98,35 @@ where Base: Sendable, Base.AsyncIterator: SendableMetatype, Base.Element: Sequen
         /// - Returns: `false` at the end of the stream (then `body` was not called).
         /// - Throws: As ``next()`` does.
         public mutating func next(each body: (consuming EventStreamDecoder.Output) -> Bool) async throws -> Bool {
+            try await next { decoder, delivered throws(EventStreamError) in
+                _ = try decoder.forEachAvailableOutput { output in
+                    delivered = true
+                    return body(output)
+                }
+            }
+        }
+
+        /// Reads like ``next(each:)``, but hands each output to `body` as bytes borrowed from
+        /// the decoder, valid only during the call: for readers that copy the bytes elsewhere
+        /// rather than build `String`s.
+        ///
+        /// - Parameter body: Receives each output; returns `false` to stop after it, leaving
+        ///   the outputs after it for the next call.
+        /// - Returns: `false` at the end of the stream (then `body` was not called).
+        /// - Throws: As ``next()`` does.
+        public mutating func next(eachView body: (OutputView) -> Bool) async throws -> Bool {
+            try await next { decoder, delivered throws(EventStreamError) in
+                _ = try decoder.scanAvailableViews { output in
+                    delivered = true
+                    return body(output)
+                }
+            }
+        }
+
+        /// Reads until `deliver` hands something over (it sets `delivered`), or the stream ends.
+        private mutating func next(
+            delivering deliver: (inout EventStreamDecoder, inout Bool) throws(EventStreamError) -> Void
+        ) async throws -> Bool {
             if let pendingError {
                 self.pendingError = nil
                 throw pendingError
@@ -105,10 +134,7 @@ where Base: Sendable, Base.AsyncIterator: SendableMetatype, Base.Element: Sequen
             var delivered = false
             while true {
                 do {
-                    _ = try decoder.forEachAvailableOutput { output in
-                        delivered = true
-                        return body(output)
-                    }
+                    try deliver(&decoder, &delivered)
                 } catch {
                     guard delivered else { throw error }
                     pendingError = error

@@ -168,9 +168,9 @@ struct DecoderModelTests {
     }
 
     @Test(
-        "nextView(_:), forEachAvailableView(_:) and forEachAvailableOutput(_:) give the same outputs as next()",
+        "nextView(_:), forEachAvailableView(_:), scanAvailableViews(while:) and forEachAvailableOutput(while:) give the same outputs as next()",
         arguments: [Model.Feeding.randomChunks, .rawBuffer, .whole],
-        [Model.Reading.nextView, .forEachAvailableView, .forEachAvailableOutput, .forEachAvailableOutputOneAtATime]
+        [Model.Reading.nextView, .forEachAvailableView, .forEachAvailableOutput, .scanAvailableViewsOneAtATime]
     )
     func viewsMatchNext(feeding: Model.Feeding, reading: Model.Reading) {
         var budget = Model.FailureBudget()

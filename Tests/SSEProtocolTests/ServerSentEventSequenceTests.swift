@@ -74,27 +74,44 @@ struct ServerSentEventSequenceTests {
             .makeAsyncIterator()
         var seen: [EventStreamDecoder.Output] = []
         // Stopping at the comment leaves the event after it in the decoder.
-        #expect(try await iterator.next { output in
+        #expect(try await iterator.next(each: { output in
             let isComment = if case .comment = output { true } else { false }
             seen.append(output)
             return !isComment
-        })
+        }))
         #expect(seen == [.event(MessageEvent(data: "a")), .comment(" note")])
-        #expect(try await iterator.next { seen.append($0); return true })
+        #expect(try await iterator.next(each: { seen.append($0); return true }))
         #expect(seen.count == 3)
         #expect(seen.last.map { if case .event(let event) = $0 { event.data } else { "" } } == "b")
         // The next chunk's event comes first; the cut event's error only with the call after it.
-        #expect(try await iterator.next { seen.append($0); return true })
+        #expect(try await iterator.next(each: { seen.append($0); return true }))
         #expect(seen.count == 4)
-        await #expect(throws: EventStreamError.unexpectedEnd) { try await iterator.next { _ in true } }
+        await #expect(throws: EventStreamError.unexpectedEnd) { try await iterator.next(each: { _ in true }) }
     }
 
     @Test func eachEndsWithFalseAtACleanEnd() async throws {
         var iterator = AsyncStream.of([Array("data: a\n\n".utf8)]).serverSentEvents().makeAsyncIterator()
         var count = 0
-        #expect(try await iterator.next { _ in count += 1; return true })
-        #expect(try await iterator.next { _ in count += 1; return true } == false)
+        #expect(try await iterator.next(each: { _ in count += 1; return true }))
+        #expect(try await iterator.next(each: { _ in count += 1; return true }) == false)
         #expect(count == 1)
+    }
+
+    @Test func eachViewLendsTheBytesAndStopsLikeEach() async throws {
+        let chunks = [Array("id: 7\nevent: tick\ndata: a\n\ndata: b\n\n".utf8)]
+        var iterator = AsyncStream.of(chunks).serverSentEvents().makeAsyncIterator()
+        var events: [MessageEvent] = []
+        #expect(try await iterator.next(eachView: { view in
+            if case .event(let event) = view { events.append(MessageEvent(event)) }
+            return false
+        }))
+        #expect(events == [MessageEvent(id: "7", event: "tick", data: "a")])
+        #expect(try await iterator.next(eachView: { view in
+            if case .event(let event) = view { events.append(MessageEvent(event)) }
+            return true
+        }))
+        #expect(events.last == MessageEvent(event: "", data: "b", lastEventID: "7"))
+        #expect(try await iterator.next(eachView: { _ in true }) == false)
     }
 }
 

@@ -21,11 +21,11 @@ extension DecoderModel {
         case nextView
         /// One `forEachAvailableView(_:)` call, building from each view what `next()` would.
         case forEachAvailableView
-        /// `forEachAvailableOutput(_:)`, stopping it when the read limit is reached.
+        /// `forEachAvailableOutput(while:)`, stopping it when the read limit is reached.
         case forEachAvailableOutput
-        /// `forEachAvailableOutput(_:)` stopped after every output, and called again until it
-        /// says the input is used up.
-        case forEachAvailableOutputOneAtATime
+        /// `scanAvailableViews(while:)` stopped after every output, and called again until it
+        /// says the input is used up, building from each view what `next()` would.
+        case scanAvailableViewsOneAtATime
     }
 
     /// A decoder being fed one stream, collecting its outputs; copying a runner copies its decoder.
@@ -116,10 +116,10 @@ extension DecoderModel {
                         collected.append(output)
                         return collected.count < limit
                     }
-                case .forEachAvailableOutputOneAtATime:
+                case .scanAvailableViewsOneAtATime:
                     while collected.count < limit {
-                        let usedUp = try decoder.forEachAvailableOutput { output in
-                            collected.append(output)
+                        let usedUp = try decoder.scanAvailableViews { view in
+                            collected.append(DecoderModel.output(from: view))
                             return false
                         }
                         if usedUp { break }
