@@ -34,18 +34,22 @@ struct EventBatch: Sendable {
         var end: Int { start &+ size &+ max(Int(lastEventIDCount), 0) }
     }
 
-    /// The events, oldest first (newest first once ``reverse()`` was called).
+    /// The events, oldest first.
     private(set) var entries: [Entry] = []
+    /// How many events at the front ``removeFirst(strings:)`` handed out; they stay in
+    /// ``entries`` until the batch is emptied.
+    private var handedOut = 0
     /// The events' bytes.
     private(set) var payload: [UInt8] = []
-    /// What the events count against the byte budget, in total.
+    /// What the events count against the byte budget, in total (those handed out included,
+    /// until the batch is emptied).
     private(set) var bytes = 0
 
     /// How many events the batch holds.
-    var count: Int { entries.count }
+    var count: Int { entries.count &- handedOut }
 
     /// Whether the batch holds no event.
-    var isEmpty: Bool { entries.isEmpty }
+    var isEmpty: Bool { count == 0 }
 
     /// Adds an event at the end, copying its bytes.
     mutating func append(_ event: EventView) {
@@ -84,8 +88,9 @@ struct EventBatch: Sendable {
         }
     }
 
-    /// Removes the first `k` events (oldest first), moving the rest and their bytes to the front.
+    /// Removes the first `k` events, moving the rest and their bytes to the front.
     mutating func removeFirst(_ k: Int) {
+        precondition(handedOut == 0, "removing events from a batch being handed out")
         guard k < entries.count else { return removeAll() }
         let start = entries[k].start
         for index in 0..<k { bytes &-= entries[index].size }
@@ -94,20 +99,23 @@ struct EventBatch: Sendable {
         for index in entries.indices { entries[index].start &-= start }
     }
 
-    /// Reverses the order of the events (their bytes stay where they are), so that
-    /// ``removeLast(types:)`` returns the oldest.
-    mutating func reverse() {
-        entries.reverse()
+    /// Drops the events ``removeFirst(strings:)`` handed out, so that the batch holds only the
+    /// others, in order.
+    mutating func dropHandedOut() {
+        let count = handedOut
+        handedOut = 0
+        removeFirst(count)
     }
 
-    /// Removes the last event and builds it.
+    /// Removes the first event and builds it. The event's bytes stay until the batch is empty.
     ///
     /// - Parameter strings: The reader's cache of the event type and last event ID it built
     ///   last, which consecutive events usually share.
     /// - Returns: The event, or `nil` when the batch is empty.
-    mutating func removeLast(strings: inout RecentStrings) -> MessageEvent? {
-        guard let entry = entries.popLast() else { return nil }
-        bytes &-= entry.size
+    mutating func removeFirst(strings: inout RecentStrings) -> MessageEvent? {
+        guard handedOut < entries.count else { return nil }
+        let entry = entries[handedOut]
+        handedOut &+= 1
         let event = payload.withUnsafeBufferPointer { payload in
             // An event whose fields are all empty may have no bytes to point at.
             func field(from start: Int, count: Int) -> UnsafeBufferPointer<UInt8> {
@@ -125,7 +133,7 @@ struct EventBatch: Sendable {
                 lastEventID: lastEventID, retry: entry.retry
             )
         }
-        if entries.isEmpty { payload.removeAll(keepingCapacity: true) }
+        if handedOut == entries.count { removeAll() }
         return event
     }
 
@@ -139,6 +147,7 @@ struct EventBatch: Sendable {
 
     /// Removes every event, keeping the storage for the next batch.
     mutating func removeAll() {
+        handedOut = 0
         entries.removeAll(keepingCapacity: true)
         payload.removeAll(keepingCapacity: true)
         bytes = 0

@@ -245,12 +245,12 @@ final class EventBuffer: Sendable {
     ///
     /// - Parameters:
     ///   - reader: The reader, from ``register()``.
-    ///   - leftovers: The items it did not hand out, newest first (its order); left empty.
+    ///   - leftovers: The reader's batch, with the items it did not hand out; left empty.
     func leave(reader: Int, returning leftovers: inout EventBatch) {
         let (producers, consumers) = state.withLock { state in
             state.release(reader: reader)
             if !leftovers.isEmpty && !state.finished {
-                leftovers.reverse()
+                leftovers.dropHandedOut()
                 leftovers.append(state.queue, range: 0..<state.queue.count)
                 swap(&state.queue, &leftovers)
             }

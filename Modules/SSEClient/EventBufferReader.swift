@@ -14,8 +14,7 @@ struct EventBufferReader {
     private final class Holder {
         let buffer: EventBuffer
         let id: Int
-        /// The events taken and not yet handed out, newest first, so the next one is removed
-        /// from the end without moving the others. Only the task that owns the reader touches
+        /// The events taken and not yet handed out. Only the task that owns the reader touches
         /// it (the holder is not `Sendable`), so accesses skip the exclusivity check.
         @exclusivity(unchecked) var batch = EventBatch()
         @exclusivity(unchecked) var strings = RecentStrings()
@@ -41,7 +40,7 @@ struct EventBufferReader {
     /// suspending; `nil` when the reader must ask the buffer for more with ``next(isolation:)``.
     @usableFromInline
     func nextTaken() -> MessageEvent? {
-        holder.batch.removeLast(strings: &holder.strings)
+        holder.batch.removeFirst(strings: &holder.strings)
     }
 
     /// Returns the next event, waiting for one; `nil` once the buffer is finished and empty, or
@@ -53,7 +52,6 @@ struct EventBufferReader {
     func next(isolation actor: isolated (any Actor)? = #isolation) async -> MessageEvent? {
         if let event = nextTaken() { return event }
         guard await holder.buffer.take(into: &holder.batch, reader: holder.id) else { return nil }
-        holder.batch.reverse()
         return nextTaken()
     }
 }

@@ -230,9 +230,7 @@ final class StreamConnection<C: Clock<Duration>>: Sendable {
         var iterator = FlushingChunks(body: body, buffer: control.buffer).serverSentEvents(
             configuration: decoderConfiguration, readTimeout: configuration.readTimeout, clock: clock
         ).makeAsyncIterator()
-        var retry: Duration?
-        let terminator = configuration.completion.terminator
-        let errorEventType = configuration.completion.errorEventType
+        let collector = EventCollector(completion: configuration.completion)
         // The last event ID of what was handed over: an event dropped because a restart or close
         // interrupted its delivery must not count, or the server would not replay it.
         var delivered = lastEventID
@@ -242,48 +240,27 @@ final class StreamConnection<C: Clock<Duration>>: Sendable {
             // goes to the buffer in one step: no suspension point, lock or string per event (the
             // consumer builds the strings). A comment, a terminator or an error event interrupts
             // the batch, to be acted on once the events before it are handed over.
-            var pending = EventBatch()
-            var interruption: Interruption?
             func handOver() async -> Bool {
-                guard !pending.isEmpty else { return true }
-                let count = pending.count
-                let last = pending.lastEventID(at: count - 1)
-                let sent = await control.buffer.send(contentsOf: &pending)
+                guard !collector.pending.isEmpty else { return true }
+                let count = collector.pending.count
+                let last = collector.pending.lastEventID(at: count - 1)
+                let sent = await control.buffer.send(contentsOf: &collector.pending)
                 if sent == count {
                     delivered = last
                     return true
                 }
-                if sent > 0 { delivered = pending.lastEventID(at: sent - 1) }
-                pending.removeAll()
+                if sent > 0 { delivered = collector.pending.lastEventID(at: sent - 1) }
+                collector.pending.removeAll()
                 return false
             }
             // A hand-over cut short by a restart or close ends the read as a clean end would.
             let streamEnded = EventSourceError.ended(.streamEnded, url: url)
             func ending(_ failure: EventSourceError) -> ReadResult {
-                ReadResult(lastEventID: delivered, retry: retry, failure: .error(failure))
+                ReadResult(lastEventID: delivered, retry: collector.retry, failure: .error(failure))
             }
-            while try await iterator.next(eachView: { output in
-                switch output {
-                case .event(let event):
-                    if let terminator, terminator.matches(event) {
-                        interruption = .terminator
-                        return false
-                    }
-                    if let errorEventType, event.hasType(errorEventType) {
-                        interruption = .errorEvent(MessageEvent(event))
-                        return false
-                    }
-                    pending.append(event)
-                case .comment(let text):
-                    interruption = .comment(String(decoding: text, as: UTF8.self))
-                    return false
-                case .retry(let delay):
-                    retry = delay
-                }
-                return true
-            }) {
+            while try await iterator.next(eachView: collector.collect) {
                 guard await handOver() else { return ending(streamEnded) }
-                switch interruption.take() {
+                switch collector.interruption.take() {
                 case .terminator?:
                     return ending(streamEnded)
                 case .errorEvent(let event)?:
@@ -307,21 +284,12 @@ final class StreamConnection<C: Clock<Duration>>: Sendable {
                 error = .ended(.eventTooLarge, url: url)
             }
         } catch {
-            return ReadResult(lastEventID: iterator.lastEventID, retry: retry, failure: .error(.connectionFailed(error, url: url)))
+            return ReadResult(
+                lastEventID: iterator.lastEventID, retry: collector.retry, failure: .error(.connectionFailed(error, url: url))
+            )
         }
-        return ReadResult(lastEventID: Task.isCancelled ? delivered : iterator.lastEventID, retry: retry, failure: .error(error))
+        return ReadResult(lastEventID: Task.isCancelled ? delivered : iterator.lastEventID, retry: collector.retry, failure: .error(error))
     }
-}
-
-/// What stops a network chunk's batch of events early, to be acted on once the events before it
-/// are handed over.
-private enum Interruption {
-    /// The one-shot stream's terminator: the stream ends, the event is not delivered.
-    case terminator
-    /// The one-shot stream's error event: the stream ends with it.
-    case errorEvent(MessageEvent)
-    /// A comment, for the comment handler once the consumer has every event before it.
-    case comment(String)
 }
 
 /// A response body that hands the events queued so far to the consumer before each read, so the
