@@ -28,8 +28,7 @@ final class EventBuffer: Sendable {
         var heldCount = 0
         var heldBytes = 0
         var finished = false
-        var consumers: [(id: Int, continuation: CheckedContinuation<Void, Never>)] = []
-        var producers: [(id: Int, condition: Condition, continuation: CheckedContinuation<Void, Never>)] = []
+        var waiters: [(id: Int, condition: Condition, continuation: CheckedContinuation<Void, Never>)] = []
         var nextID = 0
 
         var count: Int { queue.count }
@@ -82,30 +81,53 @@ final class EventBuffer: Sendable {
             heldBytes += bytes
         }
 
+        /// Whether a waiter's condition holds now.
+        func holds(_ condition: Condition, capacity: Int, byteLimit: Int) -> Bool {
+            switch condition {
+            case .items: count > 0
+            case .room(let bytes): hasRoom(for: bytes, capacity: capacity, byteLimit: byteLimit)
+            case .consumed: isConsumed
+            }
+        }
+
+        /// Removes and returns the waiters whose condition `wakes` selects.
+        mutating func takeWaiters(where wakes: (Condition) -> Bool) -> [CheckedContinuation<Void, Never>] {
+            guard !waiters.isEmpty else { return [] }
+            var woken: [CheckedContinuation<Void, Never>] = []
+            waiters.removeAll { waiter in
+                let wakes = wakes(waiter.condition)
+                if wakes { woken.append(waiter.continuation) }
+                return wakes
+            }
+            return woken
+        }
+
+        /// Removes and returns the waiting readers when items are queued.
+        mutating func takeReadyConsumers() -> [CheckedContinuation<Void, Never>] {
+            guard count > 0 else { return [] }
+            return takeWaiters { if case .items = $0 { true } else { false } }
+        }
+
         /// Removes and returns the waiting producers whose condition now holds. A producer waiting
         /// for room wakes only once the buffer has drained to half its capacity and half its byte
         /// budget (or is empty), so a full buffer refills in batches instead of one item per
         /// consumer step, each with a thread wake-up.
         mutating func takeReadyProducers(capacity: Int, byteLimit: Int) -> [CheckedContinuation<Void, Never>] {
-            guard !producers.isEmpty else { return [] }
             let total = count + heldCount
             let drained = total == 0 || (total <= capacity / 2 && queuedBytes + heldBytes <= byteLimit / 2)
             let consumed = isConsumed
-            var ready: [CheckedContinuation<Void, Never>] = []
-            producers.removeAll { producer in
-                let holds = switch producer.condition {
+            return takeWaiters { condition in
+                switch condition {
+                case .items: false
                 case .room: drained
                 case .consumed: consumed
                 }
-                if holds { ready.append(producer.continuation) }
-                return holds
             }
-            return ready
         }
 
+        /// Removes and returns every waiting producer.
         mutating func takeAllProducers() -> [CheckedContinuation<Void, Never>] {
-            defer { producers.removeAll() }
-            return producers.map(\.continuation)
+            takeWaiters { if case .items = $0 { false } else { true } }
         }
     }
 
@@ -171,7 +193,7 @@ final class EventBuffer: Sendable {
             sent += queued
             if sent < batch.count {
                 flush()
-                await waitFor(.room(batch.size(at: sent)))
+                await wait(for: .room(batch.size(at: sent)))
             }
         }
         batch.removeAll()
@@ -181,12 +203,7 @@ final class EventBuffer: Sendable {
     /// Wakes the consumers waiting for items when items are queued. The reader calls this before
     /// it suspends; until then, queued items wait for a consumer that asks.
     func flush() {
-        let consumers = state.withLock { state -> [CheckedContinuation<Void, Never>] in
-            guard state.count > 0, !state.consumers.isEmpty else { return [] }
-            defer { state.consumers.removeAll() }
-            return state.consumers.map(\.continuation)
-        }
-        consumers.forEach { $0.resume() }
+        state.withLock { $0.takeReadyConsumers() }.forEach { $0.resume() }
     }
 
     /// Waits until nothing is queued and every reader has finished with what it took (asked for
@@ -196,7 +213,7 @@ final class EventBuffer: Sendable {
             flush()
             let done = state.withLock { $0.finished || $0.isConsumed }
             if done { return }
-            await waitFor(.consumed)
+            await wait(for: .consumed)
         }
     }
 
@@ -234,7 +251,7 @@ final class EventBuffer: Sendable {
             switch step {
             case .took: return true
             case .ended: return false
-            case .wait: await waitForItems(isolation: actor)
+            case .wait: await wait(for: .items, isolation: actor)
             }
         }
     }
@@ -247,7 +264,7 @@ final class EventBuffer: Sendable {
     ///   - reader: The reader, from ``register()``.
     ///   - leftovers: The reader's batch, with the items it did not hand out; left empty.
     func leave(reader: Int, returning leftovers: inout EventBatch) {
-        let (producers, consumers) = state.withLock { state in
+        let woken = state.withLock { state in
             state.release(reader: reader)
             if !leftovers.isEmpty && !state.finished {
                 leftovers.dropHandedOut()
@@ -255,76 +272,52 @@ final class EventBuffer: Sendable {
                 swap(&state.queue, &leftovers)
             }
             leftovers.removeAll()
-            var consumers: [CheckedContinuation<Void, Never>] = []
-            if state.count > 0 {
-                consumers = state.consumers.map(\.continuation)
-                state.consumers.removeAll()
-            }
-            return (state.takeReadyProducers(capacity: capacity, byteLimit: byteLimit), consumers)
+            return state.takeReadyProducers(capacity: capacity, byteLimit: byteLimit) + state.takeReadyConsumers()
         }
-        producers.forEach { $0.resume() }
-        consumers.forEach { $0.resume() }
+        woken.forEach { $0.resume() }
     }
 
     /// Ends the buffer: waiting consumers get nothing more, waiting producers return, queued
     /// items are dropped.
     func finish() {
-        let (consumers, producers) = state.withLock { state in
+        let woken = state.withLock { state in
             state.finished = true
             state.queue.removeAll()
-            defer { state.consumers.removeAll() }
-            return (state.consumers.map(\.continuation), state.takeAllProducers())
+            return state.takeWaiters { _ in true }
         }
-        consumers.forEach { $0.resume() }
-        producers.forEach { $0.resume() }
+        woken.forEach { $0.resume() }
     }
 
-    /// Suspends until items are queued and flushed, the buffer finishes, or the task is
-    /// cancelled; may return early, so callers check again.
-    private func waitForItems(isolation actor: isolated (any Actor)?) async {
-        let id = state.withLock { $0.makeID() }
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                let ready = state.withLock { state in
-                    if state.count > 0 || state.finished || Task.isCancelled { return true }
-                    state.consumers.append((id, continuation))
-                    return false
-                }
-                if ready { continuation.resume() }
-            }
-        } onCancel: {
-            let consumer = state.withLock { state in
-                state.consumers.firstIndex { $0.id == id }.map { state.consumers.remove(at: $0).continuation }
-            }
-            consumer?.resume()
-        }
+    /// What a waiting task waits for.
+    private enum Condition {
+        /// A reader: queued items (woken when the reader of the network flushes).
+        case items
+        /// The reader of the network: room for an item of this many bytes.
+        case room(Int)
+        /// The reader of the network: every item consumed.
+        case consumed
     }
-
-    /// What a waiting producer waits for.
-    private enum Condition { case room(Int), consumed }
 
     /// Suspends until the condition holds, the buffer finishes, or the task is cancelled; may
     /// return early, so callers check again.
-    private func waitFor(_ condition: Condition) async {
+    private func wait(for condition: Condition, isolation actor: isolated (any Actor)? = #isolation) async {
         let id = state.withLock { $0.makeID() }
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let ready = state.withLock { state in
-                    let holds = switch condition {
-                    case .room(let bytes): state.hasRoom(for: bytes, capacity: capacity, byteLimit: byteLimit)
-                    case .consumed: state.isConsumed
+                    if state.finished || Task.isCancelled || state.holds(condition, capacity: capacity, byteLimit: byteLimit) {
+                        return true
                     }
-                    if state.finished || Task.isCancelled || holds { return true }
-                    state.producers.append((id, condition, continuation))
+                    state.waiters.append((id, condition, continuation))
                     return false
                 }
                 if ready { continuation.resume() }
             }
         } onCancel: {
-            let producer = state.withLock { state in
-                state.producers.firstIndex { $0.id == id }.map { state.producers.remove(at: $0).continuation }
+            let waiter = state.withLock { state in
+                state.waiters.firstIndex { $0.id == id }.map { state.waiters.remove(at: $0).continuation }
             }
-            producer?.resume()
+            waiter?.resume()
         }
     }
 }
