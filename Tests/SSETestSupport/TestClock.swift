@@ -1,4 +1,4 @@
-import Synchronization
+import SSEProtocol
 
 /// A clock that moves only when a test advances it, and reports every sleep that starts, so
 /// retry delays and timeouts are tested without waiting.
@@ -29,7 +29,9 @@ public final class TestClock: Clock, Sendable {
         var watchers: [(deadline: Instant, continuation: CheckedContinuation<Void, Never>)] = []
     }
 
-    private let state = Mutex(State())
+    /// Guarded by a pthread mutex (`LockedState`), which ThreadSanitizer understands; it reports
+    /// every access guarded by `Synchronization.Mutex` on Linux as a race.
+    private let state = LockedState(State())
     private let sleepSink: AsyncStream<Duration>.Continuation
 
     /// The length of every sleep that starts, in order.
