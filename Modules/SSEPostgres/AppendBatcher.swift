@@ -23,9 +23,9 @@ struct AppendRequest: Sendable {
 /// Groups the appends that arrive while an append transaction is in flight into the next one,
 /// so that one commit (one `fsync`) covers them all.
 ///
-/// One batch is in flight at a time. It takes the oldest waiting appends, at most
-/// `maxEvents` of them and at most `maxBytes` bytes (an event larger than that goes alone),
-/// and runs `send`, which answers every request of the batch. At most `maxQueued` appends
+/// ``run()`` (part of ``PostgresEventStore/run()``) sends one batch at a time. A batch takes the
+/// oldest waiting appends, at most `maxEvents` of them and at most `maxBytes` bytes (an event
+/// larger than that goes alone), and `send` answers every request of the batch. At most `maxQueued` appends
 /// wait for a batch; later callers wait for room before their event is copied, in arrival order.
 ///
 /// Cancelling a caller whose event still waits removes it (nothing is stored; the call throws
@@ -58,7 +58,10 @@ final class AppendBatcher: Sendable {
         /// Room left in the queue; a caller takes one unit before it enqueues.
         var room: Int
         var roomWaiters: [(ticket: Int, continuation: CheckedContinuation<Void, any Error>)] = []
-        var sending = false
+        /// ``run()`` waiting for an append.
+        var worker: CheckedContinuation<Void, Never>?
+        /// Whether ``finish()`` was called or ``run()`` was cancelled: later appends are refused.
+        var closed = false
         var nextTicket = 0
         var statistics = Statistics()
         var observers: [(condition: @Sendable (Statistics) -> Bool, continuation: CheckedContinuation<Void, Never>)] = []
@@ -81,6 +84,12 @@ final class AppendBatcher: Sendable {
             observers.removeAll { $0.condition(statistics) }
             return ready
         }
+    }
+
+    /// What became of an append offered to the queue, and whom to wake.
+    private enum Enqueued {
+        case refused(any Error, room: CheckedContinuation<Void, any Error>?)
+        case queued(worker: CheckedContinuation<Void, Never>?, observers: [CheckedContinuation<Void, Never>])
     }
 
     private let maxEvents: Int
@@ -117,20 +126,22 @@ final class AppendBatcher: Sendable {
         let request = makeRequest()
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
-                let (enqueued, start, room, observers) = state.withLock { state in
+                let outcome = state.withLock { state -> Enqueued in
                     // Checked under the lock: a cancellation after this finds the entry queued.
-                    if Task.isCancelled { return (false, false, state.releaseRoom(), [CheckedContinuation<Void, Never>]()) }
+                    if Task.isCancelled { return .refused(CancellationError(), room: state.releaseRoom()) }
+                    if state.closed { return .refused(PostgresStoreError.closed, room: state.releaseRoom()) }
                     state.queue.append(Entry(ticket: ticket, request: request, continuation: continuation))
                     state.statistics.queued += 1
-                    defer { state.sending = true }
-                    return (true, !state.sending, nil, state.satisfiedObservers())
+                    defer { state.worker = nil }
+                    return .queued(worker: state.worker, observers: state.satisfiedObservers())
                 }
-                room?.resume()
-                for observer in observers { observer.resume() }
-                if !enqueued {
-                    continuation.resume(throwing: CancellationError())
-                } else if start {
-                    Task { await self.drain() }
+                switch outcome {
+                case .refused(let error, let room):
+                    room?.resume()
+                    continuation.resume(throwing: error)
+                case .queued(let worker, let observers):
+                    worker?.resume()
+                    for observer in observers { observer.resume() }
                 }
             }
         } onCancel: {
@@ -163,19 +174,41 @@ final class AppendBatcher: Sendable {
                 if let outcome { continuation.resume(with: outcome) }
             }
         } onCancel: {
-            let waiter = state.withLock { state -> CheckedContinuation<Void, any Error>? in
-                guard let index = state.roomWaiters.firstIndex(where: { $0.ticket == ticket }) else { return nil }
+            let (waiter, observers) = state.withLock { state -> (CheckedContinuation<Void, any Error>?, [CheckedContinuation<Void, Never>]) in
+                guard let index = state.roomWaiters.firstIndex(where: { $0.ticket == ticket }) else { return (nil, []) }
                 state.statistics.waitingForRoom -= 1
-                return state.roomWaiters.remove(at: index).continuation
+                return (state.roomWaiters.remove(at: index).continuation, state.satisfiedObservers())
             }
+            for observer in observers { observer.resume() }
             waiter?.resume(throwing: CancellationError())
         }
     }
 
-    /// Sends batches until the queue is empty.
-    private func drain() async {
+    /// Sends batches, one at a time, until ``finish()`` or cancellation; then sends what is
+    /// still queued (which fails at once if the connection pool has stopped) and returns, so
+    /// that every caller gets an answer.
+    func run() async {
+        while let batch = await nextBatch() {
+            let results = await send(batch.map(\.request))
+            for (entry, result) in zip(batch, results) { entry.continuation.resume(with: result) }
+        }
+    }
+
+    /// Refuses later appends with ``PostgresStoreError/closed``; ``run()`` returns once it has
+    /// sent the queued ones.
+    func finish() {
+        let worker = state.withLock { state in
+            state.closed = true
+            defer { state.worker = nil }
+            return state.worker
+        }
+        worker?.resume()
+    }
+
+    /// The oldest queued appends within the bounds, waiting for one; `nil` once closed and empty.
+    private func nextBatch() async -> [Entry]? {
         while true {
-            let (batch, rooms, observers) = state.withLock { state -> ([Entry], [CheckedContinuation<Void, any Error>], [CheckedContinuation<Void, Never>]) in
+            let (batch, closed, rooms, observers) = state.withLock { state in
                 var count = 0
                 var bytes = 0
                 for entry in state.queue {
@@ -183,23 +216,37 @@ final class AppendBatcher: Sendable {
                     count += 1
                     bytes += entry.request.size
                 }
-                if count == 0 {
-                    state.sending = false
-                    return ([], [], [])
-                }
                 let batch = Array(state.queue.prefix(count))
                 state.queue.removeFirst(count)
-                state.statistics.queued -= count
-                state.statistics.batches += 1
-                state.statistics.sent += count
+                if count > 0 {
+                    state.statistics.queued -= count
+                    state.statistics.batches += 1
+                    state.statistics.sent += count
+                }
                 let rooms = (0..<count).compactMap { _ in state.releaseRoom() }
-                return (batch, rooms, state.satisfiedObservers())
+                return (batch, state.closed, rooms, count > 0 ? state.satisfiedObservers() : [])
             }
-            guard !batch.isEmpty else { return }
             for room in rooms { room.resume() }
             for observer in observers { observer.resume() }
-            let results = await send(batch.map(\.request))
-            for (entry, result) in zip(batch, results) { entry.continuation.resume(with: result) }
+            if !batch.isEmpty { return batch }
+            if closed { return nil }
+            await waitForWork()
+        }
+    }
+
+    /// Returns once an append is queued, or on ``finish()`` or cancellation.
+    private func waitForWork() async {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let wait = state.withLock { state in
+                    guard state.queue.isEmpty, !state.closed, !Task.isCancelled else { return false }
+                    state.worker = continuation
+                    return true
+                }
+                if !wait { continuation.resume() }
+            }
+        } onCancel: {
+            finish()
         }
     }
 

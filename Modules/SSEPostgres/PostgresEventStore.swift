@@ -63,21 +63,26 @@ public final class PostgresEventStore: EventStore, Service {
     }
 
     /// Runs the connection pool, creates the schema when it is missing (checking the version
-    /// of one that exists), then trims history every ``Configuration/trimInterval`` (the first
-    /// time one interval after the start) until graceful shutdown or cancellation.
+    /// of one that exists), then sends batches of appends and trims history every
+    /// ``Configuration/trimInterval`` (the first time one interval after the start) until
+    /// graceful shutdown or cancellation. At graceful shutdown the appends already waiting are
+    /// sent before the pool closes; later ones throw ``PostgresStoreError/closed``.
     ///
-    /// - Throws: ``PostgresStoreError/schemaVersion(found:expected:)`` when the database holds
-    ///   another schema version, or the database's error when the schema cannot be created.
+    /// - Throws: ``PostgresStoreError/invalidConfiguration(_:)`` for a bound that is not positive,
+    ///   ``PostgresStoreError/schemaVersion(found:expected:)`` when the database holds another
+    ///   schema version, or the database's error when the schema cannot be created.
     public func run() async throws {
-        // The pool is cancelled only once the trim loop has ended, so that a trim in progress
-        // when shutdown begins gives its connection back before the pool closes.
         do {
             try configuration.validate()
         } catch {
             ready.open(error)
             throw error
         }
-        let pool = Task { await client.run() }
+        // The pool is cancelled only once the trim loop and the batches have ended, so that a
+        // trim or batch in progress when shutdown begins gives its connection back first. It
+        // runs detached: PostgresClient.run() would otherwise see the graceful shutdown itself
+        // and close the pool under the appends still waiting.
+        let pool = Task.detached { [client] in await client.run() }
         do {
             try await createSchema()
             ready.open(nil)
@@ -87,10 +92,15 @@ public final class PostgresEventStore: EventStore, Service {
             await pool.value
             throw error
         }
-        await cancelWhenGracefulShutdown {
-            await self.trimPeriodically()
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.batcher.run() }
+            await cancelWhenGracefulShutdown {
+                await self.trimPeriodically()
+            }
+            // Appends already queued are still sent; later ones are refused.
+            ready.open(PostgresStoreError.closed)
+            batcher.finish()
         }
-        ready.open(PostgresStoreError.closed)
         pool.cancel()
         await pool.value
     }

@@ -3,6 +3,7 @@ import PostgresNIO
 @testable import SSEPostgres
 import SSEProtocol
 import SSERepositories
+import ServiceLifecycle
 import Testing
 
 /// Holds a channel's counter row in an open transaction on a connection of its own, so that an
@@ -187,6 +188,26 @@ struct PostgresBatchTests {
             #expect(try await sent.value.event.id == "sent")
             let replayed = try await PostgresHarness.collect(try await store.replay(channel: "c", lastEventID: ""))
             #expect(replayed.map(\.id) == ["1", "sent"])
+        }
+    }
+
+    @Test func appendsWaitingAtGracefulShutdownAreStillSentBeforeThePoolCloses() async throws {
+        let configuration = try PostgresHarness.configuration(schema: PostgresHarness.freshSchema())
+        let store = PostgresEventStore(configuration: configuration)
+        let services = ServiceGroup(services: [store], logger: configuration.logger)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await services.run() }
+            try await store.waitUntilReady()
+            _ = try await store.append(MessageEvent(data: "seed"), to: "c")
+            let hold = try await CounterRowHold.take("c", of: store)
+            let first = await store.start(MessageEvent(data: "in flight"), to: "c", sent: true)
+            let waiting = await store.start(MessageEvent(data: "waiting"), to: "c")
+            await services.triggerGracefulShutdown()
+            try await hold.release()
+            #expect(try await first.value.event.sequence == 2)
+            #expect(try await waiting.value.event.sequence == 3)
+            try await group.waitForAll()
+            await #expect(throws: PostgresStoreError.closed) { try await store.append(MessageEvent(data: "late"), to: "c") }
         }
     }
 
