@@ -64,9 +64,18 @@ struct PostgresCommand: AsyncParsableCommand {
             let server = EventServer(broker: brokers[2])
             server.register(stores[2], for: "latency")
             let http = try await EmbeddedHTTPServer.start(routes: ["/latency": server.handler(channel: "latency")])
-            let latency = try await measureLatency(publishers: Array(stores[0..<2]), receiver: server, port: http.port)
+            let latency = try await measureLatency(
+                publishers: Array(stores[0..<2]), receiver: server, broker: brokers[2], port: http.port
+            )
             server.close()
             try await http.shutdown()
+            // The events of one append transaction share its time: how many transactions carried them.
+            let rows = try await client.query(
+                "SELECT count(DISTINCT time) FROM \(unescaped: schema).sse_events WHERE channel = 'latency'"
+            )
+            var transactions = 0
+            for try await count in rows.decode(Int.self) { transactions = count }
+            print("the latency run's \(latency.events) events took \(transactions) append transactions")
             let storeRate = try await measureRate(data: data) { index in
                 _ = try await stores[index % 2].append(MessageEvent(data: data), to: "rate")
             }
@@ -78,9 +87,9 @@ struct PostgresCommand: AsyncParsableCommand {
                 String(
                     format: "{\"publishers\": %d, \"subscribers\": %d, \"rate\": %d, \"data_bytes\": %d, \"latency_p50_ms\": %.2f, "
                         + "\"latency_p99_ms\": %.2f, \"latency_arrivals\": %d, \"store_appends_per_s\": %.0f, "
-                        + "\"direct_transactions_per_s\": %.0f, \"store_vs_direct\": %.3f}",
+                        + "\"direct_transactions_per_s\": %.0f, \"store_vs_direct\": %.3f, \"latency_run_transactions\": %d}",
                     publishers, subscribers, rate, dataBytes, latency.p50, latency.p99, latency.count, storeRate, directRate,
-                    storeRate / directRate
+                    storeRate / directRate, transactions
                 )
             )
         }
@@ -88,10 +97,17 @@ struct PostgresCommand: AsyncParsableCommand {
 
     /// Publishes `rate` events per second through two nodes and times their arrival at each
     /// HTTP subscriber of a third; the latencies are over every (subscriber, event) arrival.
-    private func measureLatency(publishers nodes: [PostgresEventStore], receiver: EventServer, port: Int)
-        async throws -> (p50: Double, p99: Double, count: Int)
+    private func measureLatency(publishers nodes: [PostgresEventStore], receiver: EventServer, broker: PostgresEventBroker, port: Int)
+        async throws -> (p50: Double, p99: Double, count: Int, events: Int)
     {
         let total = Int(Double(rate) * seconds)
+        // Arrival at the receiving node's broker too, to tell the database's share from the fan-out's.
+        let brokerLatencies = LockedState<[Double]>([])
+        broker.attach { message in
+            let now = BenchSupport.monotonicNanoseconds()
+            guard message.sequence != nil, let start = Self.sendTime(in: message.bytes) else { return }
+            brokerLatencies.withLock { $0.append(Double(now - start) / 1e6) }
+        }
         let listeners = try await LatencySubscribers.connect(count: subscribers, events: total, port: port, path: "/latency")
         await listeners.waitForHeads()
         while receiver.subscriberCount(channel: "latency") < subscribers { await Task.yield() }
@@ -99,6 +115,7 @@ struct PostgresCommand: AsyncParsableCommand {
         let interval = Duration.seconds(Double(publishers) / Double(rate))
         let publishers = publishers
         let dataBytes = dataBytes
+        let publishingStart = ContinuousClock.now
         try await withThrowingTaskGroup(of: Void.self) { group in
             for publisher in 0..<publishers {
                 group.addTask {
@@ -116,17 +133,38 @@ struct PostgresCommand: AsyncParsableCommand {
             }
             try await group.waitForAll()
         }
+        // Each publisher awaits its append before the next, so a slow store lowers the rate: say what it was.
+        let publishing = ContinuousClock.now - publishingStart
+        let achieved = Double(total) / (Double(publishing.components.seconds) + Double(publishing.components.attoseconds) * 1e-18)
+        print(String(format: "published %d events in %.2f s: %.0f events/s of the %d/s offered", total, achieved > 0 ? Double(total) / achieved : 0, achieved, rate))
         // Every event reaches every subscriber, or the run reports how many arrived within 10 seconds.
         let sorted = await listeners.latencies(waitingAtMost: .seconds(10)).sorted()
         await listeners.close()
-        func percentile(_ p: Double) -> Double { sorted.isEmpty ? .nan : sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] }
+        func percentile(_ p: Double, of sorted: [Double] = sorted) -> Double {
+            sorted.isEmpty ? .nan : sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]
+        }
+        let atBroker = brokerLatencies.withLock { $0 }.sorted()
+        print(
+            String(
+                format: "at the third node's broker, over %d events: p50 %.2f ms, p99 %.2f ms",
+                atBroker.count, percentile(0.5, of: atBroker), percentile(0.99, of: atBroker)
+            )
+        )
         print(
             String(
                 format: "latency over %d arrivals (%d events x %d subscribers): p50 %.2f ms, p99 %.2f ms, max %.2f ms",
                 sorted.count, total, subscribers, percentile(0.5), percentile(0.99), sorted.last ?? .nan
             )
         )
-        return (percentile(0.5), percentile(0.99), sorted.count)
+        return (percentile(0.5), percentile(0.99), sorted.count, total)
+    }
+
+    /// The send time at the start of an encoded event's data: the digits after `data: `.
+    private static func sendTime(in bytes: [UInt8]) -> UInt64? {
+        let marker = Array("data: ".utf8)
+        guard let start = bytes.indices.first(where: { bytes[$0...].starts(with: marker) }) else { return nil }
+        let digits = bytes[(start + marker.count)...].prefix { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
+        return UInt64(String(decoding: digits, as: UTF8.self))
     }
 
     /// Runs `append` from ``publishers`` tasks as fast as they go for ``seconds`` and returns appends per second.
