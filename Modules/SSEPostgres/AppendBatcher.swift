@@ -25,8 +25,9 @@ struct AppendRequest: Sendable {
 ///
 /// ``run()`` (part of ``PostgresEventStore/run()``) sends one batch at a time. A batch takes the
 /// oldest waiting appends, at most `maxEvents` of them and at most `maxBytes` bytes (an event
-/// larger than that goes alone), and `send` answers every request of the batch. At most `maxQueued` appends
-/// wait for a batch; later callers wait for room before their event is copied, in arrival order.
+/// larger than that goes alone), and `send` answers every request of the batch. At most
+/// `maxQueued` appends wait for a batch; later callers wait for room, before their event is
+/// copied, in arrival order.
 ///
 /// Cancelling a caller whose event still waits removes it (nothing is stored; the call throws
 /// `CancellationError`). Once its batch is sent, cancelling changes nothing: the caller gets the
