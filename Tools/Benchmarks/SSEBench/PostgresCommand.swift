@@ -97,15 +97,16 @@ struct PostgresCommand: AsyncParsableCommand {
 
     /// Publishes `rate` events per second through two nodes and times their arrival at each
     /// HTTP subscriber of a third; the latencies are over every (subscriber, event) arrival.
-    private func measureLatency(publishers nodes: [PostgresEventStore], receiver: EventServer, broker: PostgresEventBroker, port: Int)
-        async throws -> (p50: Double, p99: Double, count: Int, events: Int)
+    private func measureLatency(
+        publishers nodes: [PostgresEventStore], receiver: EventServer, broker: PostgresEventBroker, port: Int
+    ) async throws -> (p50: Double, p99: Double, count: Int, events: Int)
     {
         let total = Int(Double(rate) * seconds)
         // Arrival at the receiving node's broker too, to tell the database's share from the fan-out's.
         let brokerLatencies = LockedState<[Double]>([])
         broker.attach { message in
             let now = BenchSupport.monotonicNanoseconds()
-            guard message.sequence != nil, let start = Self.sendTime(in: message.bytes) else { return }
+            guard message.sequence != nil, message.channels == ["latency"], let start = Self.sendTime(in: message.bytes) else { return }
             brokerLatencies.withLock { $0.append(Double(now - start) / 1e6) }
         }
         let listeners = try await LatencySubscribers.connect(count: subscribers, events: total, port: port, path: "/latency")
@@ -135,8 +136,13 @@ struct PostgresCommand: AsyncParsableCommand {
         }
         // Each publisher awaits its append before the next, so a slow store lowers the rate: say what it was.
         let publishing = ContinuousClock.now - publishingStart
-        let achieved = Double(total) / (Double(publishing.components.seconds) + Double(publishing.components.attoseconds) * 1e-18)
-        print(String(format: "published %d events in %.2f s: %.0f events/s of the %d/s offered", total, achieved > 0 ? Double(total) / achieved : 0, achieved, rate))
+        let publishingSeconds = Double(publishing.components.seconds) + Double(publishing.components.attoseconds) * 1e-18
+        print(
+            String(
+                format: "published %d events in %.2f s: %.0f events/s of the %d/s offered",
+                total, publishingSeconds, Double(total) / publishingSeconds, rate
+            )
+        )
         // Every event reaches every subscriber, or the run reports how many arrived within 10 seconds.
         let sorted = await listeners.latencies(waitingAtMost: .seconds(10)).sorted()
         await listeners.close()
