@@ -32,6 +32,19 @@ extension PostgresEventStore {
         /// How many events a replay reads per query, the most it holds at once. Defaults to 256.
         public var replayPageSize: Int
 
+        /// The most events one append transaction carries. Appends that arrive while a batch is
+        /// in flight wait and go together in the next one, so one commit (one `fsync`) covers
+        /// them all. Defaults to 256.
+        public var maxBatchEvents: Int
+
+        /// The most bytes (ids, types and data) one append transaction carries; an event larger
+        /// than this goes alone. Defaults to 1 MiB.
+        public var maxBatchBytes: Int
+
+        /// The most appends waiting for the next batch; later callers wait (before their event is
+        /// copied) until a batch takes some, they are never dropped. Defaults to 4,096.
+        public var maxQueuedAppends: Int
+
         /// Where the store and the PostgreSQL client log. Defaults to a logger that discards everything.
         public var logger: Logger
 
@@ -48,6 +61,9 @@ extension PostgresEventStore {
         ///   - retention: The history kept per channel. Defaults to ``defaultRetention``.
         ///   - trimInterval: How often history is trimmed. Defaults to 1 second.
         ///   - replayPageSize: Events read per replay query. Defaults to 256.
+        ///   - maxBatchEvents: The most events per append transaction. Defaults to 256.
+        ///   - maxBatchBytes: The most bytes per append transaction. Defaults to 1 MiB.
+        ///   - maxQueuedAppends: The most appends waiting for the next batch. Defaults to 4,096.
         ///   - logger: Where to log. Defaults to a logger that discards everything.
         public init(
             client: PostgresClient.Configuration,
@@ -56,6 +72,9 @@ extension PostgresEventStore {
             retention: Retention = defaultRetention,
             trimInterval: Duration = .seconds(1),
             replayPageSize: Int = 256,
+            maxBatchEvents: Int = 256,
+            maxBatchBytes: Int = 1 << 20,
+            maxQueuedAppends: Int = 4_096,
             logger: Logger = Logger(label: "sse.postgres", factory: { _ in SwiftLogNoOpLogHandler() })
         ) {
             precondition(replayPageSize > 0, "replayPageSize must be positive")
@@ -67,7 +86,22 @@ extension PostgresEventStore {
             self.retention = retention
             self.trimInterval = trimInterval
             self.replayPageSize = replayPageSize
+            self.maxBatchEvents = maxBatchEvents
+            self.maxBatchBytes = maxBatchBytes
+            self.maxQueuedAppends = maxQueuedAppends
             self.logger = logger
+        }
+
+        /// Checks the bounds that can be changed after ``init(client:listener:schema:retention:trimInterval:replayPageSize:maxBatchEvents:maxBatchBytes:maxQueuedAppends:logger:)``.
+        ///
+        /// - Throws: ``PostgresStoreError/invalidConfiguration(_:)`` naming the first bound that is not positive.
+        func validate() throws {
+            for (name, value) in [
+                ("replayPageSize", replayPageSize), ("maxBatchEvents", maxBatchEvents), ("maxBatchBytes", maxBatchBytes),
+                ("maxQueuedAppends", maxQueuedAppends),
+            ] where value <= 0 {
+                throw PostgresStoreError.invalidConfiguration("\(name) must be positive, not \(value)")
+            }
         }
 
         /// Creates a configuration from a URL, `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE`

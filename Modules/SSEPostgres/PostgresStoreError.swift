@@ -6,6 +6,7 @@ public struct PostgresStoreError: Error, Hashable, CustomStringConvertible {
         case notificationTooLarge
         case closed
         case noResult
+        case invalidConfiguration
     }
 
     private let code: Code
@@ -46,11 +47,19 @@ public struct PostgresStoreError: Error, Hashable, CustomStringConvertible {
         )
     }
 
+    /// A ``PostgresEventStore/Configuration`` bound that cannot work; ``PostgresEventStore/run()``
+    /// throws it before connecting.
+    ///
+    /// - Parameter reason: Which setting, and why.
+    public static func invalidConfiguration(_ reason: String) -> Self {
+        Self(.invalidConfiguration, "Invalid PostgresEventStore configuration: \(reason)")
+    }
+
     /// The store's or broker's service has stopped.
     public static let closed = Self(.closed, "The PostgreSQL store or broker has stopped")
 
-    /// The database answered an append with no row (the store's function was changed).
-    static let noResult = Self(.noResult, "The database answered an append with no row; is sse_append the one this library installs?")
+    /// The database answered an append with no row, or a row for no event of its batch (the store's function was changed).
+    static let noResult = Self(.noResult, "The database answered an append with no row for an event; is sse_append_batch the one this library installs?")
 
     /// The message.
     public var description: String { message }

@@ -8,8 +8,10 @@ struct PostgresTables: Sendable {
     let channels: String
     /// `sse_events`: the history.
     let events: String
-    /// `sse_append`: one append in one round trip.
+    /// `sse_append`: one append in one round trip (what version 1 nodes call).
     let append: String
+    /// `sse_append_batch`: a batch of appends in one round trip and one transaction.
+    let appendBatch: String
     /// The `NOTIFY` channel, unquoted (as `LISTEN` and `pg_notify` take it).
     let notificationChannel: String
     /// The key of the advisory lock that one node at a time holds while it creates the schema or trims.
@@ -33,6 +35,7 @@ struct PostgresTables: Sendable {
         channels = quoted + ".sse_channels"
         events = quoted + ".sse_events"
         append = quoted + ".sse_append"
+        appendBatch = quoted + ".sse_append_batch"
         notificationChannel = schema + "_events"
         // FNV-1a of the schema name: stable across processes, unlike Hasher.
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325

@@ -195,8 +195,8 @@ struct PostgresEventStoreTests {
             group.cancelAll()
         }
         let second = PostgresEventStore(configuration: try PostgresHarness.configuration(schema: schema))
-        await #expect(throws: PostgresStoreError.schemaVersion(found: 99, expected: 1)) { try await second.run() }
-        await #expect(throws: PostgresStoreError.schemaVersion(found: 99, expected: 1)) {
+        await #expect(throws: PostgresStoreError.schemaVersion(found: 99, expected: 2)) { try await second.run() }
+        await #expect(throws: PostgresStoreError.schemaVersion(found: 99, expected: 2)) {
             try await second.append(MessageEvent(data: "x"), to: "c")
         }
     }

@@ -45,14 +45,14 @@ enum PostgresHarness {
         return configuration
     }
 
-    /// Runs `body` with running stores ("nodes") sharing one fresh schema, then stops them.
+    /// Runs `body` with running stores ("nodes") sharing one schema (a fresh one unless given), then stops them.
     static func withStores<Result: Sendable>(
         _ count: Int = 1,
+        schema: String = freshSchema(),
         retention: Retention = .unlimited,
         pageSize: Int = 256,
         _ body: @Sendable ([PostgresEventStore]) async throws -> Result
     ) async throws -> Result {
-        let schema = freshSchema()
         let stores = try (0..<count).map { _ in
             PostgresEventStore(configuration: try configuration(schema: schema, retention: retention, pageSize: pageSize))
         }

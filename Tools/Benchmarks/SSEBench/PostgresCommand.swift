@@ -6,13 +6,16 @@ import PostgresNIO
 import SSEPostgres
 import SSEProtocol
 import SSERepositories
+import SSENIOServer
 import SSEServer
 
 /// `sse-bench postgres`: cross-node latency and sustained publish rate of ``PostgresEventStore``
 /// and ``PostgresEventBroker``, beside the same transaction issued directly through postgres-nio.
 ///
 /// Nodes are separate stores and brokers (each its own pool and listening connection) in this
-/// process, so publish and receive times come from one clock.
+/// process, so publish and receive times come from one clock: two publishing nodes, and a
+/// receiving node that is an ``EventServer`` behind an ``EmbeddedHTTPServer`` with
+/// `--subscribers` HTTP connections on 127.0.0.1, each timing every event's arrival.
 struct PostgresCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "postgres",
@@ -34,6 +37,9 @@ struct PostgresCommand: AsyncParsableCommand {
     @Option(help: "Bytes of data per event.")
     var dataBytes = 64
 
+    @Option(help: "HTTP subscribers on the receiving node during the latency run.")
+    var subscribers = 100
+
     func run() async throws {
         guard let url = url ?? ProcessInfo.processInfo.environment["SSE_POSTGRES_URL"] else {
             throw ValidationError("give --url or set SSE_POSTGRES_URL (eval \"$(Tools/postgres-cluster.sh start)\")")
@@ -43,6 +49,7 @@ struct PostgresCommand: AsyncParsableCommand {
         configuration.client.options.maximumConnections = publishers
         let stores = (0..<3).map { _ in PostgresEventStore(configuration: configuration) }
         let brokers = stores.map { PostgresEventBroker(store: $0) }
+        BenchSupport.raiseOpenFileLimit(to: subscribers + 64)
         // The baseline's own pool, as large as the store's.
         let client = PostgresClient(configuration: configuration.client, backgroundLogger: configuration.logger)
         let data = String(repeating: "x", count: dataBytes)
@@ -53,7 +60,22 @@ struct PostgresCommand: AsyncParsableCommand {
             defer { group.cancelAll() }
             for broker in brokers { await broker.waitUntilListening() }
 
-            let latency = try await measureLatency(publishers: Array(stores[0..<2]), receiver: brokers[2])
+            // The receiving node, as `sse serve --store postgres://...` makes it.
+            let server = EventServer(broker: brokers[2])
+            server.register(stores[2], for: "latency")
+            let http = try await EmbeddedHTTPServer.start(routes: ["/latency": server.handler(channel: "latency")])
+            let latency = try await measureLatency(
+                publishers: Array(stores[0..<2]), receiver: server, broker: brokers[2], port: http.port
+            )
+            server.close()
+            try await http.shutdown()
+            // The events of one append transaction share its time: how many transactions carried them.
+            let rows = try await client.query(
+                "SELECT count(DISTINCT time) FROM \(unescaped: schema).sse_events WHERE channel = 'latency'"
+            )
+            var transactions = 0
+            for try await count in rows.decode(Int.self) { transactions = count }
+            print("the latency run's \(latency.events) events took \(transactions) append transactions")
             let storeRate = try await measureRate(data: data) { index in
                 _ = try await stores[index % 2].append(MessageEvent(data: data), to: "rate")
             }
@@ -63,36 +85,38 @@ struct PostgresCommand: AsyncParsableCommand {
             print(String(format: "store %.0f appends/s, direct transaction %.0f/s", storeRate, directRate))
             print(
                 String(
-                    format: "{\"publishers\": %d, \"rate\": %d, \"data_bytes\": %d, \"latency_p50_ms\": %.2f, "
-                        + "\"latency_p99_ms\": %.2f, \"latency_events\": %d, \"store_appends_per_s\": %.0f, "
-                        + "\"direct_transactions_per_s\": %.0f, \"store_vs_direct\": %.3f}",
-                    publishers, rate, dataBytes, latency.p50, latency.p99, latency.count, storeRate, directRate,
-                    storeRate / directRate
+                    format: "{\"publishers\": %d, \"subscribers\": %d, \"rate\": %d, \"data_bytes\": %d, \"latency_p50_ms\": %.2f, "
+                        + "\"latency_p99_ms\": %.2f, \"latency_arrivals\": %d, \"store_appends_per_s\": %.0f, "
+                        + "\"direct_transactions_per_s\": %.0f, \"store_vs_direct\": %.3f, \"latency_run_transactions\": %d}",
+                    publishers, subscribers, rate, dataBytes, latency.p50, latency.p99, latency.count, storeRate, directRate,
+                    storeRate / directRate, transactions
                 )
             )
         }
     }
 
-    /// Publishes `rate` events per second through two nodes and times their arrival on a third.
-    private func measureLatency(publishers nodes: [PostgresEventStore], receiver: PostgresEventBroker)
-        async throws -> (p50: Double, p99: Double, count: Int)
+    /// Publishes `rate` events per second through two nodes and times their arrival at each
+    /// HTTP subscriber of a third; the latencies are over every (subscriber, event) arrival.
+    private func measureLatency(
+        publishers nodes: [PostgresEventStore], receiver: EventServer, broker: PostgresEventBroker, port: Int
+    ) async throws -> (p50: Double, p99: Double, count: Int, events: Int)
     {
         let total = Int(Double(rate) * seconds)
-        let latencies = LockedState<[Double]>([])
-        let (done, finished) = AsyncStream<Void>.makeStream()
-        // Each event's data starts with its send time (monotonic nanoseconds, one clock in this process).
-        receiver.attach { message in
+        // Arrival at the receiving node's broker too, to tell the database's share from the fan-out's.
+        let brokerLatencies = LockedState<[Double]>([])
+        broker.attach { message in
             let now = BenchSupport.monotonicNanoseconds()
-            guard message.sequence != nil, let start = Self.sendTime(in: message.bytes) else { return }
-            let count = latencies.withLock { list -> Int in
-                list.append(Double(now - start) / 1e6)
-                return list.count
-            }
-            if count == total { finished.finish() }
+            guard message.sequence != nil, message.channels == ["latency"], let start = Self.sendTime(in: message.bytes) else { return }
+            brokerLatencies.withLock { $0.append(Double(now - start) / 1e6) }
         }
+        let listeners = try await LatencySubscribers.connect(count: subscribers, events: total, port: port, path: "/latency")
+        await listeners.waitForHeads()
+        while receiver.subscriberCount(channel: "latency") < subscribers { await Task.yield() }
+        print("\(subscribers) subscribers on the third node; publishing \(total) events at \(rate)/s through two nodes")
         let interval = Duration.seconds(Double(publishers) / Double(rate))
         let publishers = publishers
         let dataBytes = dataBytes
+        let publishingStart = ContinuousClock.now
         try await withThrowingTaskGroup(of: Void.self) { group in
             for publisher in 0..<publishers {
                 group.addTask {
@@ -101,6 +125,7 @@ struct PostgresCommand: AsyncParsableCommand {
                     for _ in stride(from: publisher, to: total, by: publishers) {
                         try await clock.sleep(until: next)
                         next += interval
+                        // The data starts with the send time (monotonic nanoseconds, one clock in this process).
                         let stamp = String(BenchSupport.monotonicNanoseconds())
                         let data = stamp + String(repeating: "x", count: max(0, dataBytes - stamp.utf8.count))
                         _ = try await nodes[publisher % nodes.count].append(MessageEvent(data: data), to: "latency")
@@ -109,17 +134,35 @@ struct PostgresCommand: AsyncParsableCommand {
             }
             try await group.waitForAll()
         }
-        // Every event arrives, or the run reports how many did within 10 seconds.
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { for await _ in done {} }
-            group.addTask { try? await Task.sleep(for: .seconds(10)) }
-            await group.next()
-            group.cancelAll()
+        // Each publisher awaits its append before the next, so a slow store lowers the rate: say what it was.
+        let publishing = ContinuousClock.now - publishingStart
+        let publishingSeconds = Double(publishing.components.seconds) + Double(publishing.components.attoseconds) * 1e-18
+        print(
+            String(
+                format: "published %d events in %.2f s: %.0f events/s of the %d/s offered",
+                total, publishingSeconds, Double(total) / publishingSeconds, rate
+            )
+        )
+        // Every event reaches every subscriber, or the run reports how many arrived within 10 seconds.
+        let sorted = await listeners.latencies(waitingAtMost: .seconds(10)).sorted()
+        await listeners.close()
+        func percentile(_ p: Double, of sorted: [Double] = sorted) -> Double {
+            sorted.isEmpty ? .nan : sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]
         }
-        let sorted = latencies.withLock { $0 }.sorted()
-        func percentile(_ p: Double) -> Double { sorted.isEmpty ? .nan : sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] }
-        print(String(format: "latency over %d events: p50 %.2f ms, p99 %.2f ms", sorted.count, percentile(0.5), percentile(0.99)))
-        return (percentile(0.5), percentile(0.99), sorted.count)
+        let atBroker = brokerLatencies.withLock { $0 }.sorted()
+        print(
+            String(
+                format: "at the third node's broker, over %d events: p50 %.2f ms, p99 %.2f ms",
+                atBroker.count, percentile(0.5, of: atBroker), percentile(0.99, of: atBroker)
+            )
+        )
+        print(
+            String(
+                format: "latency over %d arrivals (%d events x %d subscribers): p50 %.2f ms, p99 %.2f ms, max %.2f ms",
+                sorted.count, total, subscribers, percentile(0.5), percentile(0.99), sorted.last ?? .nan
+            )
+        )
+        return (percentile(0.5), percentile(0.99), sorted.count, total)
     }
 
     /// The send time at the start of an encoded event's data: the digits after `data: `.

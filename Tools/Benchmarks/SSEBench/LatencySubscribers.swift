@@ -1,0 +1,226 @@
+import NIOCore
+import NIOPosix
+import SSEProtocol
+
+/// Subscribers over real HTTP connections on 127.0.0.1 that time each event's arrival: every
+/// event's data starts with its send time (``BenchSupport/monotonicNanoseconds()`` digits), and
+/// each connection records, per event, the time from sending to reading it.
+///
+/// Used by `sse-bench postgres` for its receiving node.
+final class LatencySubscribers: Sendable {
+    private struct State {
+        var heads = 0
+        var completed = 0
+        var latencies: [Double] = []
+    }
+
+    /// How many connections.
+    let count: Int
+    /// How many events each connection waits for.
+    let events: Int
+    private let state = LockedState(State())
+    private let group: MultiThreadedEventLoopGroup
+    private let channels: [any Channel]
+    private let headsInput: AsyncStream<Void>.Continuation
+    private let headsStream: AsyncStream<Void>
+    private let doneInput: AsyncStream<Void>.Continuation
+    private let doneStream: AsyncStream<Void>
+
+    /// Opens `count` connections that each `GET path` from the server on 127.0.0.1:`port`.
+    ///
+    /// - Parameters:
+    ///   - count: How many subscribers.
+    ///   - events: How many events each waits for.
+    ///   - port: The server's port.
+    ///   - path: The stream's path.
+    static func connect(count: Int, events: Int, port: Int, path: String) async throws -> LatencySubscribers {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
+        let (headsStream, headsInput) = AsyncStream<Void>.makeStream()
+        let (doneStream, doneInput) = AsyncStream<Void>.makeStream()
+        let box = LockedState<LatencySubscribers?>(nil)
+        let request = ByteBuffer(string: "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n")
+        var channels: [any Channel] = []
+        for _ in 0..<count {
+            let channel = try await ClientBootstrap(group: group)
+                .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(LatencyHandler(events: events) { report in
+                            box.withLock { $0 }?.receive(report)
+                        })
+                    }
+                }
+                .connect(host: "127.0.0.1", port: port)
+                .get()
+            channels.append(channel)
+        }
+        let subscribers = LatencySubscribers(
+            count: count, events: events, group: group, channels: channels,
+            heads: (headsStream, headsInput), done: (doneStream, doneInput)
+        )
+        box.withLock { $0 = subscribers }
+        for channel in channels { channel.writeAndFlush(request, promise: nil) }
+        return subscribers
+    }
+
+    private init(
+        count: Int, events: Int, group: MultiThreadedEventLoopGroup, channels: [any Channel],
+        heads: (AsyncStream<Void>, AsyncStream<Void>.Continuation), done: (AsyncStream<Void>, AsyncStream<Void>.Continuation)
+    ) {
+        self.count = count
+        self.events = events
+        self.group = group
+        self.channels = channels
+        (headsStream, headsInput) = heads
+        (doneStream, doneInput) = done
+    }
+
+    private func receive(_ report: LatencyHandler.Report) {
+        let (allHeads, allDone) = state.withLock { state -> (Bool, Bool) in
+            if report.head { state.heads += 1 }
+            state.latencies.append(contentsOf: report.latencies)
+            if report.completed { state.completed += 1 }
+            return (report.head && state.heads == count, report.completed && state.completed == count)
+        }
+        if allHeads { headsInput.finish() }
+        if allDone { doneInput.finish() }
+    }
+
+    /// Returns once every connection has its response head.
+    func waitForHeads() async {
+        for await _ in headsStream {}
+    }
+
+    /// Returns every latency recorded, in milliseconds, once every connection has its events or
+    /// after `timeout`.
+    func latencies(waitingAtMost timeout: Duration) async -> [Double] {
+        let done = doneStream
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { for await _ in done {} }
+            group.addTask { try? await Task.sleep(for: timeout) }
+            await group.next()
+            group.cancelAll()
+        }
+        return state.withLock { $0.latencies }
+    }
+
+    /// Closes every connection.
+    func close() async {
+        for channel in channels { try? await channel.close() }
+        try? await group.shutdownGracefully()
+    }
+}
+
+/// Reads one response: skips the head, undoes the chunked framing, and for each `data:` line
+/// records the time since the send time its digits hold.
+private final class LatencyHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+
+    /// What one read found.
+    struct Report {
+        var head = false
+        var latencies: [Double] = []
+        var completed = false
+    }
+
+    private enum Framing {
+        case head(matched: Int)
+        case chunkSize(Int)
+        case chunkSizeLineEnd(Int)
+        case chunkData(remaining: Int)
+        case chunkDataEnd(skip: Int)
+    }
+
+    private static let dataPrefix = Array("data: ".utf8)
+    private let events: Int
+    private let report: (Report) -> Void
+    private var framing = Framing.head(matched: 0)
+    /// The start of the current line: enough for the prefix and a send time.
+    private var line: [UInt8] = []
+    private var count = 0
+
+    init(events: Int, report: @escaping (Report) -> Void) {
+        self.events = events
+        self.report = report
+        line.reserveCapacity(32)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let now = BenchSupport.monotonicNanoseconds()
+        var found = Report()
+        let buffer = unwrapInboundIn(data)
+        buffer.withUnsafeReadableBytes { bytes in
+            var index = 0
+            while index < bytes.count { index = consume(bytes, from: index, now: now, into: &found) }
+        }
+        let before = count
+        count += found.latencies.count
+        found.completed = before < events && count >= events
+        if found.head || found.completed || !found.latencies.isEmpty { report(found) }
+    }
+
+    private func consume(_ bytes: UnsafeRawBufferPointer, from index: Int, now: UInt64, into found: inout Report) -> Int {
+        switch framing {
+        case .head(let matched):
+            let terminator: [UInt8] = [13, 10, 13, 10]
+            var matched = matched
+            var index = index
+            while index < bytes.count {
+                matched = bytes[index] == terminator[matched] ? matched + 1 : (bytes[index] == 13 ? 1 : 0)
+                index += 1
+                if matched == 4 {
+                    framing = .chunkSize(0)
+                    found.head = true
+                    return index
+                }
+            }
+            framing = .head(matched: matched)
+            return index
+        case .chunkSize(let size):
+            let byte = bytes[index]
+            if byte == 13 {
+                framing = .chunkSizeLineEnd(size)
+            } else if let digit = Self.hexValue(byte) {
+                framing = .chunkSize(size * 16 + digit)
+            }
+            return index + 1
+        case .chunkSizeLineEnd(let size):
+            framing = size == 0 ? .chunkDataEnd(skip: 2) : .chunkData(remaining: size)
+            return index + 1
+        case .chunkData(let remaining):
+            let end = min(bytes.count, index + remaining)
+            for byte in bytes[index..<end] { take(byte, now: now, into: &found) }
+            let left = remaining - (end - index)
+            framing = left == 0 ? .chunkDataEnd(skip: 2) : .chunkData(remaining: left)
+            return end
+        case .chunkDataEnd(let skip):
+            framing = skip == 1 ? .chunkSize(0) : .chunkDataEnd(skip: skip - 1)
+            return index + 1
+        }
+    }
+
+    /// Adds a body byte to the current line; at a line's end, records its send time if it has one.
+    private func take(_ byte: UInt8, now: UInt64, into found: inout Report) {
+        guard byte == 10 else {
+            if line.count < 32 { line.append(byte) }
+            return
+        }
+        defer { line.removeAll(keepingCapacity: true) }
+        guard line.starts(with: Self.dataPrefix) else { return }
+        var stamp: UInt64 = 0
+        for digit in line.dropFirst(Self.dataPrefix.count) {
+            guard (48...57).contains(digit) else { break }
+            stamp = stamp * 10 + UInt64(digit - 48)
+        }
+        if stamp > 0, stamp <= now { found.latencies.append(Double(now - stamp) / 1e6) }
+    }
+
+    private static func hexValue(_ byte: UInt8) -> Int? {
+        switch byte {
+        case 48...57: Int(byte - 48)
+        case 97...102: Int(byte - 87)
+        case 65...70: Int(byte - 55)
+        default: nil
+        }
+    }
+}
