@@ -54,7 +54,7 @@ import Testing
         }
         let buffer = EventBuffer(capacity: 100)
         #expect(await buffer.send(contentsOf: &batch) == expected.count)
-        var reader = EventBufferReader(buffer: buffer)
+        let reader = EventBufferReader(buffer: buffer)
         var received: [MessageEvent] = []
         while received.count < expected.count, let event = await reader.next() { received.append(event) }
         #expect(received == expected)
@@ -76,7 +76,7 @@ import Testing
             await letOthersRun()
             #expect(sent.load(ordering: .sequentiallyConsistent) == 2)
             #expect(buffer.occupancy.bytes == 80)
-            var reader = EventBufferReader(buffer: buffer)
+            let reader = EventBufferReader(buffer: buffer)
             var received: [Int] = []
             while received.count < 10, let item = await reader.nextValue() {
                 received.append(item)
@@ -91,7 +91,7 @@ import Testing
         try await withTimeout {
             let buffer = EventBuffer(capacity: 4)
             let producer = Task { await send(Array(1...10), to: buffer) }
-            var reader = EventBufferReader(buffer: buffer)
+            let reader = EventBufferReader(buffer: buffer)
             var received: [Int] = []
             while received.count < 10, let item = await reader.nextValue() {
                 received.append(item)
@@ -107,7 +107,7 @@ import Testing
         try await withTimeout {
             let buffer = EventBuffer(capacity: 8)
             #expect(await send(Array(1...8), to: buffer) == 8)
-            var reader = EventBufferReader(buffer: buffer)
+            let reader = EventBufferReader(buffer: buffer)
             #expect(await reader.nextValue() == 1)
             #expect(buffer.occupancy == (queued: 4, held: 4, bytes: 8))
             // The buffer is full: nothing more fits until the reader comes back for more.
@@ -127,7 +127,7 @@ import Testing
         try await withTimeout {
             let buffer = EventBuffer(capacity: 100, byteLimit: 100)
             #expect(await send([1, 2, 3], bytes: 30, to: buffer) == 3)
-            var reader = EventBufferReader(buffer: buffer)
+            let reader = EventBufferReader(buffer: buffer)
             // 30 bytes fit half the budget, 60 do not: one item at a time.
             #expect(await reader.nextValue() == 1)
             #expect(buffer.occupancy == (queued: 2, held: 1, bytes: 90))
@@ -141,7 +141,7 @@ import Testing
             let buffer = EventBuffer(capacity: 4)
             let producer = Task { await send(Array(1...8), to: buffer) }
             while buffer.occupancy.queued < 4 { await Task.yield() }
-            var reader = EventBufferReader(buffer: buffer)
+            let reader = EventBufferReader(buffer: buffer)
             #expect(await reader.nextValue() == 1)
             #expect(await reader.nextValue() == 2)
             // The reader holds two and has not asked for more: the producer stays asleep.
@@ -191,7 +191,7 @@ import Testing
             #expect(await send([1], bytes: 50, to: buffer) == 1)
             #expect(buffer.occupancy.bytes == 50)
             let second = Task { await send([2], bytes: 1, to: buffer) }
-            var reader = EventBufferReader(buffer: buffer)
+            let reader = EventBufferReader(buffer: buffer)
             #expect(await reader.nextValue() == 1)
             #expect(await reader.nextValue() == 2)
             #expect(await second.value == 1)
@@ -203,7 +203,7 @@ import Testing
         try await withTimeout {
             let buffer = EventBuffer(capacity: 8)
             let consumer = Task {
-                var reader = EventBufferReader(buffer: buffer)
+                let reader = EventBufferReader(buffer: buffer)
                 var received: [Int] = []
                 while received.count < 3, let item = await reader.nextValue() { received.append(item) }
                 return received
@@ -219,7 +219,7 @@ import Testing
         try await withTimeout {
             let buffer = EventBuffer(capacity: 8)
             #expect(await send([1, 2], to: buffer) == 2)
-            var reader = EventBufferReader(buffer: buffer)
+            let reader = EventBufferReader(buffer: buffer)
             #expect(await reader.nextValue() == 1)
             let consumed = Atomic<Bool>(false)
             let waiter = Task {
@@ -253,7 +253,7 @@ import Testing
             #expect(await send([4], to: buffer) == 1)
             first = nil
             #expect(buffer.occupancy == (queued: 3, held: 0, bytes: 3))
-            var second = EventBufferReader(buffer: buffer)
+            let second = EventBufferReader(buffer: buffer)
             var received: [Int] = []
             while received.count < 3, let item = await second.nextValue() { received.append(item) }
             #expect(received == [2, 3, 4])
@@ -278,7 +278,7 @@ import Testing
             let buffer = EventBuffer(capacity: 8)
             #expect(await send([1], to: buffer) == 1)
             buffer.finish()
-            var reader = EventBufferReader(buffer: buffer)
+            let reader = EventBufferReader(buffer: buffer)
             #expect(await reader.nextValue() == nil)
             #expect(await send([2], to: buffer) == 0)
         }
