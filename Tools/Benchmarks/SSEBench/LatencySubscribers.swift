@@ -123,18 +123,10 @@ private final class LatencyHandler: ChannelInboundHandler {
         var completed = false
     }
 
-    private enum Framing {
-        case head(matched: Int)
-        case chunkSize(Int)
-        case chunkSizeLineEnd(Int)
-        case chunkData(remaining: Int)
-        case chunkDataEnd(skip: Int)
-    }
-
     private static let dataPrefix = Array("data: ".utf8)
     private let events: Int
     private let report: (Report) -> Void
-    private var framing = Framing.head(matched: 0)
+    private var response = ChunkedResponseReader()
     /// The start of the current line: enough for the prefix and a send time.
     private var line: [UInt8] = []
     private var count = 0
@@ -150,53 +142,14 @@ private final class LatencyHandler: ChannelInboundHandler {
         var found = Report()
         let buffer = unwrapInboundIn(data)
         buffer.withUnsafeReadableBytes { bytes in
-            var index = 0
-            while index < bytes.count { index = consume(bytes, from: index, now: now, into: &found) }
+            response.read(bytes, headEnded: { found.head = true }) { body in
+                for byte in body { take(byte, now: now, into: &found) }
+            }
         }
         let before = count
         count += found.latencies.count
         found.completed = before < events && count >= events
         if found.head || found.completed || !found.latencies.isEmpty { report(found) }
-    }
-
-    private func consume(_ bytes: UnsafeRawBufferPointer, from index: Int, now: UInt64, into found: inout Report) -> Int {
-        switch framing {
-        case .head(let matched):
-            let terminator: [UInt8] = [13, 10, 13, 10]
-            var matched = matched
-            var index = index
-            while index < bytes.count {
-                matched = bytes[index] == terminator[matched] ? matched + 1 : (bytes[index] == 13 ? 1 : 0)
-                index += 1
-                if matched == 4 {
-                    framing = .chunkSize(0)
-                    found.head = true
-                    return index
-                }
-            }
-            framing = .head(matched: matched)
-            return index
-        case .chunkSize(let size):
-            let byte = bytes[index]
-            if byte == 13 {
-                framing = .chunkSizeLineEnd(size)
-            } else if let digit = Self.hexValue(byte) {
-                framing = .chunkSize(size * 16 + digit)
-            }
-            return index + 1
-        case .chunkSizeLineEnd(let size):
-            framing = size == 0 ? .chunkDataEnd(skip: 2) : .chunkData(remaining: size)
-            return index + 1
-        case .chunkData(let remaining):
-            let end = min(bytes.count, index + remaining)
-            for byte in bytes[index..<end] { take(byte, now: now, into: &found) }
-            let left = remaining - (end - index)
-            framing = left == 0 ? .chunkDataEnd(skip: 2) : .chunkData(remaining: left)
-            return end
-        case .chunkDataEnd(let skip):
-            framing = skip == 1 ? .chunkSize(0) : .chunkDataEnd(skip: skip - 1)
-            return index + 1
-        }
     }
 
     /// Adds a body byte to the current line; at a line's end, records its send time if it has one.
@@ -213,14 +166,5 @@ private final class LatencyHandler: ChannelInboundHandler {
             stamp = stamp * 10 + UInt64(digit - 48)
         }
         if stamp > 0, stamp <= now { found.latencies.append(Double(now - stamp) / 1e6) }
-    }
-
-    private static func hexValue(_ byte: UInt8) -> Int? {
-        switch byte {
-        case 48...57: Int(byte - 48)
-        case 97...102: Int(byte - 87)
-        case 65...70: Int(byte - 55)
-        default: nil
-        }
     }
 }

@@ -130,16 +130,8 @@ final class Tally: Sendable {
 final class CountingHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
 
-    private enum Framing {
-        case head(matched: Int)
-        case chunkSize(Int)
-        case chunkSizeLineEnd(Int)
-        case chunkData(remaining: Int)
-        case chunkDataEnd(skip: Int)
-    }
-
     private let tally: Tally
-    private var framing = Framing.head(matched: 0)
+    private var response = ChunkedResponseReader()
     private var lastWasNewline = false
     private var count = 0
     private var completed = false
@@ -151,55 +143,11 @@ final class CountingHandler: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let buffer = unwrapInboundIn(data)
         buffer.withUnsafeReadableBytes { bytes in
-            var index = 0
-            while index < bytes.count {
-                index = consume(bytes, from: index)
-            }
+            response.read(bytes, headEnded: tally.headReceived) { body in count += countEventEnds(body) }
         }
         if !completed, tally.events > 0, count >= tally.events {
             completed = true
             tally.connectionCompleted(delivered: count)
-        }
-    }
-
-    /// Consumes bytes from `index` in the current framing state; returns the next index.
-    private func consume(_ bytes: UnsafeRawBufferPointer, from index: Int) -> Int {
-        switch framing {
-        case .head(let matched):
-            let terminator: [UInt8] = [13, 10, 13, 10]
-            var matched = matched
-            var index = index
-            while index < bytes.count {
-                matched = bytes[index] == terminator[matched] ? matched + 1 : (bytes[index] == 13 ? 1 : 0)
-                index += 1
-                if matched == 4 {
-                    framing = .chunkSize(0)
-                    tally.headReceived()
-                    return index
-                }
-            }
-            framing = .head(matched: matched)
-            return index
-        case .chunkSize(let size):
-            let byte = bytes[index]
-            if byte == 13 {
-                framing = .chunkSizeLineEnd(size)
-            } else if let digit = hexValue(byte) {
-                framing = .chunkSize(size * 16 + digit)
-            }
-            return index + 1
-        case .chunkSizeLineEnd(let size):
-            framing = size == 0 ? .chunkDataEnd(skip: 2) : .chunkData(remaining: size)
-            return index + 1
-        case .chunkData(let remaining):
-            let end = min(bytes.count, index + remaining)
-            count += countEventEnds(UnsafeRawBufferPointer(rebasing: bytes[index..<end]))
-            let left = remaining - (end - index)
-            framing = left == 0 ? .chunkDataEnd(skip: 2) : .chunkData(remaining: left)
-            return end
-        case .chunkDataEnd(let skip):
-            framing = skip == 1 ? .chunkSize(0) : .chunkDataEnd(skip: skip - 1)
-            return index + 1
         }
     }
 
@@ -226,15 +174,6 @@ final class CountingHandler: ChannelInboundHandler {
         }
         lastWasNewline = bytes[bytes.count - 1] == 10 && pairEnd != bytes.count - 1
         return events
-    }
-
-    private func hexValue(_ byte: UInt8) -> Int? {
-        switch byte {
-        case 48...57: Int(byte - 48)
-        case 97...102: Int(byte - 87)
-        case 65...70: Int(byte - 55)
-        default: nil
-        }
     }
 
     func channelInactive(context: ChannelHandlerContext) {
