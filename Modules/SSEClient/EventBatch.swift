@@ -182,10 +182,14 @@ struct RecentStrings {
 }
 
 extension UnsafeBufferPointer<UInt8> {
-    /// Whether `other` holds the same bytes: one `memcmp` rather than a loop over elements.
+    /// Whether `other` holds the same bytes. The same address answers at once (an event's id
+    /// and last event ID usually are one range of the decoder's buffer); short runs, such as event
+    /// types, are compared in place; longer ones with one `memcmp`.
     func hasSameBytes(as other: UnsafeBufferPointer<UInt8>) -> Bool {
         guard count == other.count else { return false }
-        guard count > 0, let base = baseAddress, let otherBase = other.baseAddress else { return true }
-        return memcmp(base, otherBase, count) == 0
+        guard count > 0, let base = baseAddress, let otherBase = other.baseAddress, base != otherBase else { return true }
+        guard count <= 16 else { return memcmp(base, otherBase, count) == 0 }
+        for index in 0..<count where base[index] != otherBase[index] { return false }
+        return true
     }
 }
