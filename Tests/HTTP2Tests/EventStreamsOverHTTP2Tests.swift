@@ -58,7 +58,11 @@ struct EventStreamsOverHTTP2Tests {
         ))
         let http = try await EmbeddedHTTPServer.start(
             routes: ["/time": events.handler(channel: "time")],
-            configuration: .init(writeBufferHighWatermark: 16 * 1024, protocols: .http2PriorKnowledge)
+            // The request timeout is not under test: long enough for both streams to open while
+            // the whole suite loads two cores (the default 10 s once closed the connection first).
+            configuration: .init(
+                writeBufferHighWatermark: 16 * 1024, requestTimeout: .seconds(60), protocols: .http2PriorKnowledge
+            )
         )
         let connection = try await RawHTTP2Connection.connect(port: http.port)
         let slow = try await connection.get("/time", reads: false)

@@ -122,8 +122,11 @@ import Testing
     @Test func aStreamThatGetsNoConnectionFromThePoolReportsItToTheErrorHandler() async throws {
         try await withTimeout {
             try await Self.withServer { server, url in
+                // The pool's wait is the connect timeout: short, so the second stream fails soon,
+                // yet long enough for the first stream to connect while the whole suite loads two
+                // cores (2 s once timed out the first connection itself).
                 let transport = AsyncHTTPClientTransport(
-                    configuration: .init(connectTimeout: .seconds(2), maximumConnectionsPerHost: 1)
+                    configuration: .init(connectTimeout: .seconds(5), maximumConnectionsPerHost: 1)
                 )
                 let first = try await EventSource.subscribe(to: url, configuration: .testing(TestClock()) { $0.transport = transport })
                 defer { first.close() }
