@@ -406,7 +406,7 @@ let package = Package(
         .target(
             name: "AdapterTestSupport",
             dependencies: [
-                "SSEClient", "SSEProtocol",
+                "SSEClient", "SSEProtocol", "SSERepositories", "SSEServer",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],

@@ -14,29 +14,13 @@ struct HummingbirdStreamTests {
     @Test func replaysStrictlyAfterLastEventIDWithTheReplayHeader() async throws {
         let store = RingRepository()
         try await HummingbirdTestApp.run(setUp: { $0.register(store, for: "news") }) { app in
-            for text in ["one", "two", "three"] {
-                _ = try await app.server.publish(MessageEvent(data: text), to: "news", storingIn: store)
-            }
-            var configuration = EventSource.Configuration()
-            configuration.lastEventID = "1"
-            let source = try await EventSource.subscribe(to: app.url, configuration: configuration)
-            defer { source.close() }
-            let events = await nextEvents(2, from: source)
-            #expect(events.map(\.id) == ["2", "3"])
-            #expect(events.map(\.data) == ["two", "three"])
-            #expect(source.replayCoverage == .complete)
+            try await expectReplayStrictlyAfterLastEventID(server: app.server, store: store, url: app.url)
         }
     }
 
     @Test func streamsLiveEvents() async throws {
         try await HummingbirdTestApp.run { app in
-            let source = try await EventSource.subscribe(to: app.url)
-            defer { source.close() }
-            try await eventually("the subscription") { app.server.subscriberCount(channel: "news") == 1 }
-            #expect(source.responseHeaders?["Content-Type"] == "text/event-stream; charset=utf-8")
-            try app.server.publish(MessageEvent(id: "7", event: "headline", data: "live\nnews"), to: ["news"])
-            let events = await nextEvents(1, from: source)
-            #expect(events == [MessageEvent(id: "7", event: "headline", data: "live\nnews")])
+            try await expectLiveEvents(server: app.server, url: app.url)
         }
     }
 
