@@ -123,48 +123,67 @@ private final class LatencyHandler: ChannelInboundHandler {
         var completed = false
     }
 
-    private static let dataPrefix = Array("data: ".utf8)
     private let events: Int
     private let report: (Report) -> Void
     private var response = ChunkedResponseReader()
-    /// The start of the current line: enough for the prefix and a send time.
-    private var line: [UInt8] = []
+    private var stamps = SendTimeScanner()
     private var count = 0
 
     init(events: Int, report: @escaping (Report) -> Void) {
         self.events = events
         self.report = report
-        line.reserveCapacity(32)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let now = BenchSupport.monotonicNanoseconds()
         var found = Report()
         let buffer = unwrapInboundIn(data)
+        // The scanner works on a local copy, so the per-byte loop touches no class property.
+        var stamps = self.stamps
         buffer.withUnsafeReadableBytes { bytes in
             response.read(bytes, headEnded: { found.head = true }) { body in
-                for byte in body { take(byte, now: now, into: &found) }
+                stamps.scan(body) { stamp in
+                    if stamp > 0, stamp <= now { found.latencies.append(Double(now - stamp) / 1e6) }
+                }
             }
         }
+        self.stamps = stamps
         let before = count
         count += found.latencies.count
         found.completed = before < events && count >= events
         if found.head || found.completed || !found.latencies.isEmpty { report(found) }
     }
+}
 
-    /// Adds a body byte to the current line; at a line's end, records its send time if it has one.
-    private func take(_ byte: UInt8, now: UInt64, into found: inout Report) {
-        guard byte == 10 else {
-            if line.count < 32 { line.append(byte) }
-            return
+/// Finds the send time at the start of each `data:` line of an event stream's body, across
+/// reads: a state machine over the bytes, so the measuring costs little beside what it measures.
+struct SendTimeScanner {
+    private static let dataPrefix = Array("data: ".utf8)
+    /// How many bytes of `data: ` the current line has matched; `nil` once it cannot be a data line.
+    private var matched: Int? = 0
+    /// The digits read so far after the prefix.
+    private var stamp: UInt64 = 0
+    /// Whether the digits have ended (a non-digit followed them).
+    private var digitsEnded = false
+
+    /// Scans `bytes`, calling `found` with the send time of each `data:` line that ends in them.
+    mutating func scan(_ bytes: UnsafeRawBufferPointer, found: (UInt64) -> Void) {
+        for byte in bytes {
+            if byte == 10 {
+                if matched == Self.dataPrefix.count { found(stamp) }
+                matched = 0
+                stamp = 0
+                digitsEnded = false
+                continue
+            }
+            guard let count = matched else { continue }
+            if count < Self.dataPrefix.count {
+                matched = Self.dataPrefix[count] == byte ? count + 1 : nil
+            } else if !digitsEnded, (48...57).contains(byte) {
+                stamp = stamp &* 10 &+ UInt64(byte - 48)
+            } else {
+                digitsEnded = true
+            }
         }
-        defer { line.removeAll(keepingCapacity: true) }
-        guard line.starts(with: Self.dataPrefix) else { return }
-        var stamp: UInt64 = 0
-        for digit in line.dropFirst(Self.dataPrefix.count) {
-            guard (48...57).contains(digit) else { break }
-            stamp = stamp * 10 + UInt64(digit - 48)
-        }
-        if stamp > 0, stamp <= now { found.latencies.append(Double(now - stamp) / 1e6) }
     }
 }
