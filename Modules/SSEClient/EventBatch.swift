@@ -10,41 +10,28 @@ import SSEProtocol
 /// Received events as bytes, in order: what the reader hands to an ``EventBuffer`` in one step,
 /// and what an ``EventBufferReader`` turns into ``MessageEvent``s one at a time.
 ///
-/// The reader of the network only copies each event's bytes into ``payload``; the strings are
+/// The reader of the network only copies each event's fields into ``payload``; the strings are
 /// built by the consumer, on the thread that will also free them. That splits the work between
 /// the two tasks, and keeps each string's allocation and release on one thread, where the
 /// allocator is cheapest. The buffer takes a whole batch by swapping storage with it when it
 /// fits an empty queue, so handing over a network chunk's events copies nothing.
 struct EventBatch: Sendable {
-    /// The most bytes between and around an event's fields that ``append(_:)`` copies with
-    /// them, so that an event whose fields lie close together in the decoder's buffer (the
-    /// usual `id:`, `event:` and `data:` lines) is copied in one piece rather than field by
-    /// field. ``payload`` holds at most this many bytes per event beyond what it counts
-    /// against the byte budget.
-    static let maximumGap = 64
-
-    /// One event, as ranges of ``payload``: its id, type, data and last event ID, each at an
-    /// offset from ``start``.
+    /// One event, as ranges of ``payload``: its id, type and data, then its last event ID unless
+    /// that is its id.
     struct Entry: Sendable {
         /// Where the event's bytes start in ``payload``.
         var start: Int
-        /// How many bytes of ``payload`` the event takes, from ``start``.
-        var span: Int
-        var idOffset: Int32
         var idCount: Int32
-        var typeOffset: Int32
         var typeCount: Int32
-        var dataOffset: Int
         var dataCount: Int
-        /// Where the last event ID is; `-1` when it is the event's id.
-        var lastEventIDOffset: Int
-        var lastEventIDCount: Int
+        /// The bytes of the last event ID after the data; `-1` when it is the event's id.
+        var lastEventIDCount: Int32
         var retry: Duration?
 
         /// What the event counts against the byte budget: its id, type and data.
         var size: Int { Int(idCount) &+ Int(typeCount) &+ dataCount }
         /// Where the event's bytes end in ``payload``.
-        var end: Int { start &+ span }
+        var end: Int { start &+ size &+ max(Int(lastEventIDCount), 0) }
     }
 
     /// The events, oldest first.
@@ -64,61 +51,23 @@ struct EventBatch: Sendable {
     /// Whether the batch holds no event.
     var isEmpty: Bool { count == 0 }
 
-    /// Adds an event at the end, copying its bytes: in one piece when its id, type and data
-    /// lie within ``maximumGap`` extra bytes of each other, field by field otherwise.
+    /// Adds an event at the end, copying its bytes.
     mutating func append(_ event: EventView) {
         let start = payload.count
-        let size = event.id.count &+ event.event.count &+ event.data.count
-        var entry: Entry
-        if let (low, high) = Self.extent(of: event), low.distance(to: high) <= size &+ Self.maximumGap {
-            let span = low.distance(to: high)
-            payload.append(contentsOf: UnsafeRawBufferPointer(start: low, count: span))
-            func offset(_ field: UnsafeBufferPointer<UInt8>) -> Int {
-                field.isEmpty ? 0 : low.distance(to: UnsafeRawPointer(field.baseAddress!))
-            }
-            entry = Entry(
-                start: start, span: span,
-                idOffset: Int32(offset(event.id)), idCount: Int32(event.id.count),
-                typeOffset: Int32(offset(event.event)), typeCount: Int32(event.event.count),
-                dataOffset: offset(event.data), dataCount: event.data.count,
-                lastEventIDOffset: -1, lastEventIDCount: 0, retry: event.retry
-            )
-        } else {
-            payload.append(contentsOf: event.id)
-            payload.append(contentsOf: event.event)
-            payload.append(contentsOf: event.data)
-            entry = Entry(
-                start: start, span: size,
-                idOffset: 0, idCount: Int32(event.id.count),
-                typeOffset: Int32(event.id.count), typeCount: Int32(event.event.count),
-                dataOffset: event.id.count &+ event.event.count, dataCount: event.data.count,
-                lastEventIDOffset: -1, lastEventIDCount: 0, retry: event.retry
-            )
-        }
+        payload.append(contentsOf: event.id)
+        payload.append(contentsOf: event.event)
+        payload.append(contentsOf: event.data)
+        var lastEventIDCount: Int32 = -1
         if !event.lastEventID.hasSameBytes(as: event.id) {
             payload.append(contentsOf: event.lastEventID)
-            entry.lastEventIDOffset = entry.span
-            entry.lastEventIDCount = event.lastEventID.count
-            entry.span &+= event.lastEventID.count
+            lastEventIDCount = Int32(event.lastEventID.count)
         }
+        let entry = Entry(
+            start: start, idCount: Int32(event.id.count), typeCount: Int32(event.event.count), dataCount: event.data.count,
+            lastEventIDCount: lastEventIDCount, retry: event.retry
+        )
         entries.append(entry)
-        bytes &+= size
-    }
-
-    /// The lowest and highest address of the event's id, type and data together, or `nil`
-    /// when they are all empty.
-    private static func extent(of event: EventView) -> (UnsafeRawPointer, UnsafeRawPointer)? {
-        var low = UnsafeRawPointer(bitPattern: UInt.max)!
-        var high = UnsafeRawPointer(bitPattern: 1)!
-        func include(_ field: UnsafeBufferPointer<UInt8>) {
-            guard let base = field.baseAddress, !field.isEmpty else { return }
-            low = min(low, UnsafeRawPointer(base))
-            high = max(high, UnsafeRawPointer(base) + field.count)
-        }
-        include(event.id)
-        include(event.event)
-        include(event.data)
-        return low < high ? (low, high) : nil
+        bytes &+= entry.size
     }
 
     /// What the event at `index` counts against the byte budget.
@@ -172,13 +121,13 @@ struct EventBatch: Sendable {
             func field(from start: Int, count: Int) -> UnsafeBufferPointer<UInt8> {
                 UnsafeBufferPointer(start: count == 0 ? nil : payload.baseAddress.map { $0 + start }, count: count)
             }
-            let id = field(from: entry.start &+ Int(entry.idOffset), count: Int(entry.idCount))
-            let type = field(from: entry.start &+ Int(entry.typeOffset), count: Int(entry.typeCount))
-            let data = field(from: entry.start &+ entry.dataOffset, count: entry.dataCount)
+            let id = field(from: entry.start, count: Int(entry.idCount))
+            let type = field(from: entry.start &+ id.count, count: Int(entry.typeCount))
+            let data = field(from: entry.start &+ id.count &+ type.count, count: entry.dataCount)
             let idString = String(decoding: id, as: UTF8.self)
-            let lastEventID = entry.lastEventIDOffset < 0
+            let lastEventID = entry.lastEventIDCount < 0
                 ? idString
-                : strings.lastEventID(field(from: entry.start &+ entry.lastEventIDOffset, count: entry.lastEventIDCount))
+                : strings.lastEventID(field(from: entry.start &+ entry.size, count: Int(entry.lastEventIDCount)))
             return MessageEvent(
                 id: idString, event: strings.type(type), data: String(decoding: data, as: UTF8.self),
                 lastEventID: lastEventID, retry: entry.retry
@@ -191,8 +140,8 @@ struct EventBatch: Sendable {
     /// The last event ID of the event at `index`: what a reconnection after it would send.
     func lastEventID(at index: Int) -> String {
         let entry = entries[index]
-        let start = entry.start &+ (entry.lastEventIDOffset < 0 ? Int(entry.idOffset) : entry.lastEventIDOffset)
-        let count = entry.lastEventIDOffset < 0 ? Int(entry.idCount) : entry.lastEventIDCount
+        let start = entry.lastEventIDCount < 0 ? entry.start : entry.start &+ entry.size
+        let count = entry.lastEventIDCount < 0 ? Int(entry.idCount) : Int(entry.lastEventIDCount)
         return String(decoding: payload[start..<(start &+ count)], as: UTF8.self)
     }
 
