@@ -1,8 +1,3 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 import Logging
 import PostgresNIO
 import SSERepositories
@@ -102,32 +97,6 @@ extension PostgresEventStore {
             ] where value <= 0 {
                 throw PostgresStoreError.invalidConfiguration("\(name) must be positive, not \(value)")
             }
-        }
-
-        /// Creates a configuration from a URL, `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE`
-        /// (port 5432 when omitted; percent-escapes are decoded), without TLS.
-        ///
-        /// - Parameters:
-        ///   - url: The database's URL.
-        ///   - schema: The schema that holds the tables. Defaults to `"sse"`.
-        ///   - retention: The history kept per channel. Defaults to ``defaultRetention``.
-        /// - Throws: ``PostgresStoreError/invalidURL(_:)`` when the URL does not have that form.
-        public init(url: String, schema: String = "sse", retention: Retention = defaultRetention) throws {
-            guard let components = URLComponents(string: url),
-                components.scheme == "postgres" || components.scheme == "postgresql",
-                let host = components.host, !host.isEmpty,
-                let user = components.user, !user.isEmpty,
-                case let database = String(components.path.dropFirst()), !database.isEmpty, !database.contains("/")
-            else { throw PostgresStoreError.invalidURL(url) }
-            let client = PostgresClient.Configuration(
-                host: host, port: components.port ?? 5432, username: user, password: components.password,
-                database: database, tls: .disable
-            )
-            let listener = PostgresConnection.Configuration(
-                host: host, port: components.port ?? 5432, username: user, password: components.password,
-                database: database, tls: .disable
-            )
-            self.init(client: client, listener: listener, schema: schema, retention: retention)
         }
     }
 }

@@ -26,6 +26,17 @@ public struct PostgresStoreError: Error, Hashable, CustomStringConvertible {
         Self(.invalidURL, "\(url) is not a PostgreSQL URL of the form postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE")
     }
 
+    /// A store URL whose form is right but whose parameters are not: an unknown parameter, an
+    /// unknown `sslmode`, or a root certificate file that cannot be read. Equal to
+    /// ``invalidURL(_:)`` errors (one code), with the reason in its description.
+    ///
+    /// - Parameters:
+    ///   - url: The URL as given.
+    ///   - reason: What is wrong with it.
+    public static func invalidURL(_ url: String, reason: String) -> Self {
+        Self(.invalidURL, "\(url) is not a usable PostgreSQL URL: \(reason)")
+    }
+
     /// The database holds tables of a schema version this library does not know.
     ///
     /// - Parameters:

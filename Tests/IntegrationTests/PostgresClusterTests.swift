@@ -15,12 +15,18 @@ struct PostgresClusterTests {
         return url
     }
 
-    /// Starts `count` nodes serving one channel (a fresh one, so that tests do not meet).
+    /// Starts `count` nodes serving one channel (a fresh one, so that tests do not meet). The
+    /// last of several connects over TLS that checks the server's certificate against the test
+    /// cluster's authority (`SSE_POSTGRES_CA`), as a node of a managed database would.
     static func startNodes(_ count: Int, channel: String) async throws -> [ServeProcess] {
         let url = try databaseURL()
+        guard let authority = ProcessInfo.processInfo.environment["SSE_POSTGRES_CA"], !authority.isEmpty else {
+            throw ServeProcess.StartFailed(description: "SSE_POSTGRES_CA is not set: start the cluster with Tools/postgres-cluster.sh")
+        }
         var nodes: [ServeProcess] = []
-        for _ in 0..<count {
-            nodes.append(try await ServeProcess(["--store", url, "--channel", channel, "--publish-token", "t"]))
+        for index in 0..<count {
+            let store = count > 1 && index == count - 1 ? url + "?sslmode=verify-full&sslrootcert=\(authority)" : url
+            nodes.append(try await ServeProcess(["--store", store, "--channel", channel, "--publish-token", "t"]))
         }
         return nodes
     }

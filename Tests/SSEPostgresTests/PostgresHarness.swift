@@ -29,16 +29,26 @@ enum PostgresHarness {
         return url
     }
 
+    /// The PEM file of the authority that signed the server's TLS certificate (for 127.0.0.1 and
+    /// localhost), which `Tools/postgres-cluster.sh start` exports as `SSE_POSTGRES_CA`.
+    ///
+    /// - Throws: ``Missing`` when the test run started no server.
+    static func certificateAuthorityFile() throws -> String {
+        guard let file = ProcessInfo.processInfo.environment["SSE_POSTGRES_CA"], !file.isEmpty else { throw Missing() }
+        return file
+    }
+
     /// A schema name no other test uses.
     static func freshSchema() -> String {
         "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
     }
 
-    /// A store configuration for `schema`, with a small pool.
+    /// A store configuration for `schema`, with a small pool, on the server's URL unless given another.
     static func configuration(
-        schema: String, retention: Retention = .unlimited, trimInterval: Duration = .seconds(3600), pageSize: Int = 256
+        url: String? = nil, schema: String, retention: Retention = .unlimited, trimInterval: Duration = .seconds(3600),
+        pageSize: Int = 256
     ) throws -> PostgresEventStore.Configuration {
-        var configuration = try PostgresEventStore.Configuration(url: url(), schema: schema, retention: retention)
+        var configuration = try PostgresEventStore.Configuration(url: url ?? Self.url(), schema: schema, retention: retention)
         configuration.client.options.maximumConnections = 4
         configuration.trimInterval = trimInterval
         configuration.replayPageSize = pageSize
@@ -48,13 +58,14 @@ enum PostgresHarness {
     /// Runs `body` with running stores ("nodes") sharing one schema (a fresh one unless given), then stops them.
     static func withStores<Result: Sendable>(
         _ count: Int = 1,
+        url: String? = nil,
         schema: String = freshSchema(),
         retention: Retention = .unlimited,
         pageSize: Int = 256,
         _ body: @Sendable ([PostgresEventStore]) async throws -> Result
     ) async throws -> Result {
         let stores = try (0..<count).map { _ in
-            PostgresEventStore(configuration: try configuration(schema: schema, retention: retention, pageSize: pageSize))
+            PostgresEventStore(configuration: try configuration(url: url, schema: schema, retention: retention, pageSize: pageSize))
         }
         return try await withThrowingTaskGroup(of: Void.self) { group in
             for store in stores { group.addTask { try await store.run() } }
@@ -64,12 +75,14 @@ enum PostgresHarness {
         }
     }
 
-    /// Runs `body` with nodes that each have a store and a listening broker, on one fresh schema.
+    /// Runs `body` with nodes that each have a store and a listening broker, on one fresh schema
+    /// (on the server's URL unless given another).
     static func withNodes<Result: Sendable>(
         _ count: Int,
+        url: String? = nil,
         _ body: @Sendable ([(store: PostgresEventStore, broker: PostgresEventBroker)]) async throws -> Result
     ) async throws -> Result {
-        try await withStores(count) { stores in
+        try await withStores(count, url: url) { stores in
             let nodes = stores.map { ($0, PostgresEventBroker(store: $0)) }
             return try await withThrowingTaskGroup(of: Void.self) { group in
                 for node in nodes { group.addTask { try await node.1.run() } }

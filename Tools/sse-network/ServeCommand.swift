@@ -34,7 +34,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "The channel name; the stream is served at /CHANNEL.")
     var channel = "events"
 
-    @Option(help: ArgumentHelp(StoreOption.help))
+    @Option(help: ArgumentHelp(StoreOption.help), transform: StoreOption.init(parsing:))
     var store = StoreOption.memory
 
     @Flag(help: "Gzip the stream for clients that accept it.")

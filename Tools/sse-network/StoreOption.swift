@@ -6,29 +6,37 @@ import SSEServer
 import ServiceLifecycle
 
 /// The `--store` of `sse serve`: `memory` (a bounded ring), `sqlite:PATH` (a durable file) or
-/// `postgres://USER[:PASSWORD]@HOST[:PORT]/DB` (a PostgreSQL database that several `sse serve`
-/// nodes share: history and live fan-out across nodes).
+/// `postgres://USER[:PASSWORD]@HOST[:PORT]/DB[?sslmode=...]` (a PostgreSQL database that several
+/// `sse serve` nodes share: history and live fan-out across nodes; `sslmode` and `sslrootcert` as
+/// ``PostgresEventStore/Configuration/init(url:schema:retention:)`` reads them).
 ///
 /// All are bounded per channel; PostgreSQL keeps ``PostgresEventStore/Configuration/defaultRetention``,
 /// the same limits as SQLite. The SQLite file keeps ``sqliteRetention``: the newest 100,000
 /// events, at most 64 MiB of event ids, types and data, none older than 7 days, whichever limit
 /// is reached first. That bounds the file (a few hundred MiB at most, indexes and free pages
 /// included) while letting a client that was away over a long weekend resume without a gap.
-enum StoreOption: ExpressibleByArgument, CustomStringConvertible {
+enum StoreOption: CustomStringConvertible {
     case memory
     case sqlite(path: String)
     case postgres(PostgresEventStore.Configuration, url: String)
 
-    init?(argument: String) {
+    /// Reads a `--store` argument.
+    ///
+    /// - Throws: `ValidationError` saying what is wrong with it (for a PostgreSQL URL, the
+    ///   store's own reason, such as an unknown `sslmode`).
+    init(parsing argument: String) throws {
         if argument == "memory" {
             self = .memory
         } else if argument.hasPrefix("postgres://") || argument.hasPrefix("postgresql://") {
-            guard let configuration = try? PostgresEventStore.Configuration(url: argument) else { return nil }
-            self = .postgres(configuration, url: argument)
+            do {
+                self = .postgres(try PostgresEventStore.Configuration(url: argument), url: argument)
+            } catch {
+                throw ValidationError(String(describing: error))
+            }
         } else if argument.hasPrefix("sqlite:"), argument.count > "sqlite:".count {
             self = .sqlite(path: String(argument.dropFirst("sqlite:".count)))
         } else {
-            return nil
+            throw ValidationError("--store takes memory, sqlite:PATH or postgres://USER[:PASSWORD]@HOST[:PORT]/DB, not \(argument)")
         }
     }
 
@@ -39,7 +47,8 @@ enum StoreOption: ExpressibleByArgument, CustomStringConvertible {
     static let help = "Where history is kept: memory (the newest 1,000 events), sqlite:PATH (a file that survives "
         + "restarts, keeping per channel the newest 100,000 events, 64 MiB, 7 days) or "
         + "postgres://USER[:PASSWORD]@HOST[:PORT]/DB (a database that several sse serve nodes share, making them one "
-        + "service; same limits as sqlite)."
+        + "service; same limits as sqlite; add ?sslmode=verify-full for TLS that checks the server, with "
+        + "&sslrootcert=FILE for a private authority)."
 
     var description: String {
         switch self {
