@@ -32,6 +32,10 @@ struct AppendRequest: Sendable {
 /// Cancelling a caller whose event still waits removes it (nothing is stored; the call throws
 /// `CancellationError`). Once its batch is sent, cancelling changes nothing: the caller gets the
 /// batch's answer for its event, so no stored event goes unreported or is stored twice.
+///
+/// Each caller's `deliver` runs on ``run()``'s task for a newly stored event, before its caller
+/// resumes: batches go one at a time and their results come in commit order, so this node's new
+/// events are delivered one at a time in sequence order per channel.
 final class AppendBatcher: Sendable {
     /// Sends one batch and answers each of its requests, in order.
     typealias Send = @Sendable ([AppendRequest]) async -> [Result<AppendResult, any Error>]
@@ -51,6 +55,7 @@ final class AppendBatcher: Sendable {
     private struct Entry {
         let ticket: Int
         let request: AppendRequest
+        let deliver: @Sendable (StoredEvent) -> Void
         let continuation: CheckedContinuation<AppendResult, any Error>
     }
 
@@ -114,11 +119,13 @@ final class AppendBatcher: Sendable {
 
     /// Appends through the next batch.
     ///
-    /// - Parameter makeRequest: Builds the request once there is room for it.
+    /// - Parameters:
+    ///   - makeRequest: Builds the request once there is room for it.
+    ///   - deliver: Called with the event once it is newly stored, before this call returns.
     /// - Returns: The batch's answer for this event.
     /// - Throws: `CancellationError` when cancelled before the event was sent, or the batch's
     ///   error for this event.
-    func append(_ makeRequest: () -> AppendRequest) async throws -> AppendResult {
+    func append(_ makeRequest: () -> AppendRequest, deliver: @escaping @Sendable (StoredEvent) -> Void) async throws -> AppendResult {
         let ticket = state.withLock { state in
             defer { state.nextTicket += 1 }
             return state.nextTicket
@@ -131,7 +138,7 @@ final class AppendBatcher: Sendable {
                     // Checked under the lock: a cancellation after this finds the entry queued.
                     if Task.isCancelled { return .refused(CancellationError(), room: state.releaseRoom()) }
                     if state.closed { return .refused(PostgresStoreError.closed, room: state.releaseRoom()) }
-                    state.queue.append(Entry(ticket: ticket, request: request, continuation: continuation))
+                    state.queue.append(Entry(ticket: ticket, request: request, deliver: deliver, continuation: continuation))
                     state.statistics.queued += 1
                     defer { state.worker = nil }
                     return .queued(worker: state.worker, observers: state.satisfiedObservers())
@@ -146,14 +153,16 @@ final class AppendBatcher: Sendable {
                 }
             }
         } onCancel: {
-            let (entry, room, observers) = state.withLock { state -> (Entry?, CheckedContinuation<Void, any Error>?, [CheckedContinuation<Void, Never>]) in
+            // Only the continuation leaves the lock: the entry's `deliver` must not outlive the caller's call.
+            let (removed, room, observers) = state.withLock {
+                state -> (CheckedContinuation<AppendResult, any Error>?, CheckedContinuation<Void, any Error>?, [CheckedContinuation<Void, Never>]) in
                 guard let index = state.queue.firstIndex(where: { $0.ticket == ticket }) else { return (nil, nil, []) }
                 state.statistics.queued -= 1
-                return (state.queue.remove(at: index), state.releaseRoom(), state.satisfiedObservers())
+                return (state.queue.remove(at: index).continuation, state.releaseRoom(), state.satisfiedObservers())
             }
             room?.resume()
             for observer in observers { observer.resume() }
-            entry?.continuation.resume(throwing: CancellationError())
+            removed?.resume(throwing: CancellationError())
         }
     }
 
@@ -191,8 +200,28 @@ final class AppendBatcher: Sendable {
     func run() async {
         while let batch = await nextBatch() {
             let results = await send(batch.map(\.request))
-            for (entry, result) in zip(batch, results) { entry.continuation.resume(with: result) }
+            for (continuation, result) in Self.deliverNewEvents(of: consume batch, results: results) {
+                continuation.resume(with: result)
+            }
         }
+    }
+
+    /// Calls `deliver` for each newly stored event of `batch`, in order, and drops the batch, so
+    /// that no caller's `deliver` (which may be borrowed for the call only) outlives the
+    /// resumption of its caller.
+    ///
+    /// - Returns: Each caller's continuation and result, in order.
+    private static func deliverNewEvents(
+        of batch: consuming [Entry],
+        results: [Result<AppendResult, any Error>]
+    ) -> [(CheckedContinuation<AppendResult, any Error>, Result<AppendResult, any Error>)] {
+        var answers: [(CheckedContinuation<AppendResult, any Error>, Result<AppendResult, any Error>)] = []
+        answers.reserveCapacity(results.count)
+        for (entry, result) in zip(batch, results) {
+            if case .success(.stored(let stored)) = result { entry.deliver(stored) }
+            answers.append((entry.continuation, result))
+        }
+        return answers
     }
 
     /// Refuses later appends with ``PostgresStoreError/closed``; ``run()`` returns once it has

@@ -30,15 +30,16 @@ extension PostgresEventStore {
     /// the caller waits for the commit and gets its result, so a stored event is never reported
     /// as failed.
     ///
-    /// `deliver` runs after the commit. Appends from several tasks or nodes commit in sequence
-    /// order per channel, but their `deliver` calls on one node can run in another order: use
-    /// ``PostgresEventBroker``, which delivers from `LISTEN` in sequence order and makes
-    /// ``EventServer`` skip `deliver`.
+    /// `deliver` runs after the commit, before this call returns. This store's own appends are
+    /// delivered one at a time in sequence order per channel, whichever tasks made them (the
+    /// ``EventStore`` contract); appends made by other nodes are not delivered here: use
+    /// ``PostgresEventBroker``, which delivers every node's appends from `LISTEN` in sequence
+    /// order and makes ``EventServer`` skip `deliver`.
     ///
     /// - Parameters:
     ///   - event: The event; an empty id asks for one.
     ///   - channel: The channel.
-    ///   - deliver: Called with a new event after its commit.
+    ///   - deliver: Called with a new event after its commit, in sequence order with this store's other appends.
     /// - Returns: The event as stored, and whether it was already there.
     /// - Throws: The database's error (nothing was stored then, unless the connection was lost
     ///   during the commit), `CancellationError`, or the error that stopped ``run()``.
@@ -48,16 +49,17 @@ extension PostgresEventStore {
         deliver: @Sendable (StoredEvent) -> Void
     ) async throws -> AppendResult {
         try await waitUntilReady()
-        let result = try await batcher.append {
-            let data = ByteBuffer(string: event.data)
-            return AppendRequest(
-                channel: channel, id: event.id, type: event.event, data: data, text: event.data,
-                size: event.id.utf8.count + event.event.utf8.count + data.readableBytes,
-                inline: !data.readableBytesView.contains(0)
-            )
+        // The batcher calls `deliver` before this call returns, so it need not escape.
+        return try await withoutActuallyEscaping(deliver) { deliver in
+            try await batcher.append({
+                let data = ByteBuffer(string: event.data)
+                return AppendRequest(
+                    channel: channel, id: event.id, type: event.event, data: data, text: event.data,
+                    size: event.id.utf8.count + event.event.utf8.count + data.readableBytes,
+                    inline: !data.readableBytesView.contains(0)
+                )
+            }, deliver: deliver)
         }
-        if case .stored(let stored) = result { deliver(stored) }
-        return result
     }
 
     /// Sends one batch; when the database refuses it (so nothing was stored), sends its events

@@ -1,3 +1,4 @@
+import Dispatch
 import Logging
 import PostgresNIO
 @testable import SSEPostgres
@@ -63,6 +64,43 @@ struct PostgresBatchTests {
             #expect(results.allSatisfy { !$0.isDuplicate })
             let replayed = try await PostgresHarness.collect(try await store.replay(channel: "c", lastEventID: "1"))
             #expect(replayed == results.map(\.event))
+        }
+    }
+
+    @Test func deliverRunsForEachNewEventInSequenceOrderWhicheverTasksAppended() async throws {
+        try await PostgresHarness.withStores { stores in
+            let store = stores[0]
+            let delivered = LockedState<[Int]>([])
+            // The first delivery lingers until another one runs, or 0.2 s: another one may not
+            // run meanwhile, and must not overtake it.
+            let anotherDelivery = DispatchSemaphore(value: 0)
+            let record: @Sendable (Int) -> Void = { sequence in
+                let first = delivered.withLock { delivered in
+                    delivered.append(sequence)
+                    return delivered.count == 1
+                }
+                if first {
+                    #expect(anotherDelivery.wait(timeout: .now() + 0.2) == .timedOut)
+                } else {
+                    anotherDelivery.signal()
+                }
+            }
+            let hold = try await CounterRowHold.take("c", of: store)
+            // One append in flight (waiting for the held row), the rest queued for the next batch,
+            // each from a task of its own; then a duplicate, which is not delivered.
+            var tasks: [Task<AppendResult, any Error>] = []
+            for index in 0..<40 {
+                let before = store.batcher.statistics
+                tasks.append(Task {
+                    try await store.append(MessageEvent(id: "e\(index)", data: "\(index)"), to: "c") { record($0.sequence) }
+                })
+                await store.batcher.wait { $0.queued + $0.sent > before.queued + before.sent }
+            }
+            try await hold.release()
+            for task in tasks { _ = try await task.value }
+            let duplicate = try await store.append(MessageEvent(id: "e3", data: "3"), to: "c") { _ in record(-1) }
+            #expect(duplicate.isDuplicate)
+            #expect(delivered.withLock { $0 } == Array(1...40))
         }
     }
 
