@@ -70,7 +70,7 @@ struct LLMRecipeTests {
         let error = try await #require(throws: EventSourceError.self) {
             try await streamCompletion(endpoint: endpoint, apiKey: "wrong", prompt: "Say hello") { _ in }
         }
-        #expect(error.statusCode == 401)
+        #expect(error.statusCode == 401, "the refused request ended with \(error)")
         #expect(error.body.contains("bad key"))
         try await http.shutdown()
     }

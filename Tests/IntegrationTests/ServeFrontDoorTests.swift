@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+import SSEProtocol
 import Testing
 
 /// `sse serve --request-timeout` and `--max-connections`, over raw sockets.
@@ -37,7 +37,7 @@ final class RawConnection: Sendable {
     }
 
     private let socket: Int32
-    private let received = Mutex<[UInt8]>([])
+    private let received = LockedState<[UInt8]>([])
 
     init(port: Int) throws {
         socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)

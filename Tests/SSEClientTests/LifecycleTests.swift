@@ -8,7 +8,6 @@ import SSEClient
 import SSEProtocol
 import SSETestSupport
 import SSETransport
-import Synchronization
 import Testing
 
 /// Closing, restarting, error handlers, first-connection retry, request hooks and policies.

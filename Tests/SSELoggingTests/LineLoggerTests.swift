@@ -1,13 +1,13 @@
 import Logging
 import SSELogging
-import Synchronization
+import SSEProtocol
 import Testing
 
 @Suite("SSELogging bridges swift-log to line-based loggers")
 struct LineLoggerTests {
     @Test("writes one line per message with level, label and sorted metadata")
     func writesLines() {
-        let lines = Mutex<[String]>([])
+        let lines = LockedState<[String]>([])
         var logger = Logger.lines(label: "test", level: .debug) { line in lines.withLock { $0.append(line) } }
         logger[metadataKey: SSELogMetadataKey.url] = "http://127.0.0.1/x"
         logger.debug("connecting", metadata: [SSELogMetadataKey.lastEventID: "7"])
@@ -17,7 +17,7 @@ struct LineLoggerTests {
 
     @Test("filters messages below the chosen level")
     func filtersByLevel() {
-        let count = Mutex(0)
+        let count = LockedState(0)
         let logger = Logger.lines(level: .error) { _ in count.withLock { $0 += 1 } }
         logger.info("not written")
         logger.error("written")

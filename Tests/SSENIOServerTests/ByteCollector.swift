@@ -1,6 +1,6 @@
 import NIOCore
 import NIOPosix
-import Synchronization
+import SSEProtocol
 
 /// A raw TCP test client that collects everything the server sends and lets a test wait until
 /// the bytes satisfy a condition (or the connection closes), with a ten-second deadline.
@@ -17,8 +17,8 @@ final class ByteCollector: ChannelInboundHandler, Sendable {
         var waiter: CheckedContinuation<Void, Never>?
     }
 
-    private let state = Mutex(State())
-    private let channel = Mutex<(any Channel)?>(nil)
+    private let state = LockedState(State())
+    private let channel = LockedState<(any Channel)?>(nil)
     /// Sent by the event loop as soon as the connection is up, so that a busy test process
     /// cannot delay the request past a server's request timeout.
     private let firstBytes: [UInt8]

@@ -1,6 +1,6 @@
 import SSENIOServer
 import SSETransport
-import Synchronization
+import SSEProtocol
 import Testing
 
 @Suite("EmbeddedHTTPServer")

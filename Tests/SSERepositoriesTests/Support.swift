@@ -3,11 +3,10 @@ import Testing
 import SSEProtocol
 import SSERepositories
 import SSESQLite
-import Synchronization
 
 /// A clock the test moves by hand.
 final class ManualClock: Sendable {
-    private let current = Mutex(Date(timeIntervalSince1970: 1_700_000_000))
+    private let current = LockedState(Date(timeIntervalSince1970: 1_700_000_000))
 
     var now: Date { current.withLock { $0 } }
 
@@ -18,7 +17,7 @@ final class ManualClock: Sendable {
 
 /// Values collected from concurrent callbacks.
 final class Collected<Value: Sendable>: Sendable {
-    private let storage = Mutex<[Value]>([])
+    private let storage = LockedState<[Value]>([])
 
     var values: [Value] { storage.withLock { $0 } }
 
@@ -123,7 +122,7 @@ enum StoreTestError: Error {
 
 /// A one-shot signal that tasks can wait for.
 final class Signal: Sendable {
-    private let state = Mutex<(raised: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+    private let state = LockedState<(raised: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
 
     /// Wakes every waiter, now and later.
     func raise() {

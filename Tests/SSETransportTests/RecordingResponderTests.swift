@@ -1,6 +1,6 @@
 import SSETesting
 import SSETransport
-import Synchronization
+import SSEProtocol
 import Testing
 
 @Suite("RecordingResponder")
@@ -60,7 +60,7 @@ struct RecordingResponderTests {
 
 /// Collects responder events from whatever thread reports them.
 private final class EventLog: Sendable {
-    private let events = Mutex<[HTTPServerResponderEvent]>([])
+    private let events = LockedState<[HTTPServerResponderEvent]>([])
     func append(_ event: HTTPServerResponderEvent) { events.withLock { $0.append(event) } }
     var all: [HTTPServerResponderEvent] { events.withLock { $0 } }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import SSEProtocol
 import Synchronization
 
 /// A program a test starts, with pipes on its standard input, output and error.
@@ -14,10 +15,10 @@ final class ChildProcess: Sendable {
     let standardError: AsyncStream<[UInt8]>
 
     private let pid: pid_t
-    private let input: Mutex<Int32>
+    private let input: LockedState<Int32>
     private let termination: AsyncStream<Int32>
     private let exited = Atomic(false)
-    private static let spawnLock = Mutex(())
+    private static let spawnLock = LockedState(())
 
     /// A program that could not be started.
     struct SpawnFailed: Error, CustomStringConvertible {
@@ -58,7 +59,7 @@ final class ChildProcess: Sendable {
             throw SpawnFailed(description: "cannot start \(executable.path): \(String(cString: strerror(status)))")
         }
         self.pid = pid
-        self.input = Mutex(stdin.write)
+        self.input = LockedState(stdin.write)
         standardOutput = Self.chunks(of: stdout.read)
         standardError = Self.chunks(of: stderr.read)
         let (termination, finished) = AsyncStream<Int32>.makeStream(bufferingPolicy: .bufferingNewest(1))

@@ -1,7 +1,7 @@
 import NIOCore
 import NIOHTTP1
 import NIOPosix
-import Synchronization
+import SSEProtocol
 
 /// A request as the scripted server received it.
 struct RecordedRequest: Sendable {
@@ -110,7 +110,7 @@ private final class ServerState: Sendable {
 
     let script: ScriptedServer.Script
     let sink: AsyncStream<RecordedRequest>.Continuation
-    private let state = Mutex(State())
+    private let state = LockedState(State())
 
     init(script: @escaping ScriptedServer.Script, sink: AsyncStream<RecordedRequest>.Continuation) {
         self.script = script
@@ -163,7 +163,7 @@ private final class RequestCollector: ChannelInboundHandler, Sendable {
     typealias InboundIn = HTTPServerRequestPart
 
     private let state: ServerState
-    private let pending = Mutex<(head: HTTPRequestHead?, body: [UInt8])>((nil, []))
+    private let pending = LockedState<(head: HTTPRequestHead?, body: [UInt8])>((nil, []))
 
     init(state: ServerState) {
         self.state = state

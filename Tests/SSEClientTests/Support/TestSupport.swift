@@ -6,7 +6,6 @@ import Foundation
 import SSETestSupport
 import SSEClient
 import SSEProtocol
-import Synchronization
 
 extension ScriptedServer {
     /// The URL of a path on this server.
@@ -57,7 +56,7 @@ func sse(_ blocks: String...) -> String {
 
 /// Collects values from any task.
 final class Recorder<Value: Sendable>: Sendable {
-    private let storage = Mutex<[Value]>([])
+    private let storage = LockedState<[Value]>([])
 
     func append(_ value: Value) {
         storage.withLock { $0.append(value) }
