@@ -407,7 +407,7 @@ let package = Package(
         .target(
             name: "AdapterTestSupport",
             dependencies: [
-                "SSEClient", "SSEProtocol", "SSERepositories", "SSEServer",
+                "SSEClient", "SSEProtocol", "SSERepositories", "SSEServer", "SSETestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],

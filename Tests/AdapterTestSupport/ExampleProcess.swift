@@ -1,4 +1,5 @@
 import Foundation
+import SSETestSupport
 
 /// A built example executable running as a child process, with its first line of standard
 /// output read.
@@ -24,7 +25,8 @@ public final class ExampleProcess: @unchecked Sendable {
     /// The first line the program writes to standard output, without its newline.
     public func firstLine() async -> String {
         let handle = output.fileHandleForReading
-        return await Task.detached {
+        // Blocking reads: on a thread of their own, not on the cooperative pool.
+        return await onThreadOfItsOwn {
             var line: [UInt8] = []
             while true {
                 let data = handle.availableData
@@ -36,15 +38,15 @@ public final class ExampleProcess: @unchecked Sendable {
                 }
             }
             return String(decoding: line, as: UTF8.self)
-        }.value
+        }
     }
 
     /// Asks the program to shut down gracefully and returns its exit status.
     public func terminate() async -> Int32 {
         process.terminate()
-        return await Task.detached { [process] in
+        return await onThreadOfItsOwn { [process] in
             process.waitUntilExit()
             return process.terminationStatus
-        }.value
+        }
     }
 }

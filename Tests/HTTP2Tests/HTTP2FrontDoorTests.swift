@@ -38,7 +38,7 @@ struct HTTP2FrontDoorTests {
     }
 
     @Test func theRequestTimeoutCoversTheTLSHandshake() async throws {
-        let certificates = try TestCertificates.make()
+        let certificates = try await TestCertificates.make()
         let http = try await EmbeddedHTTPServer.start(configuration: .init(
             requestTimeout: .seconds(1),
             protocols: .tls(certificateChainFile: certificates.certificateFile, privateKeyFile: certificates.keyFile)

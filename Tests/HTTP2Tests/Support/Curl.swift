@@ -1,4 +1,5 @@
 import Foundation
+import SSETestSupport
 
 /// Runs `curl` with `arguments` to its end and returns what it wrote to standard output and to
 /// standard error; the caller makes sure the response ends (curl's `--max-time` bounds it).
@@ -15,7 +16,7 @@ func curl(_ arguments: [String]) async throws -> (output: String, errors: String
     async let out = readToEnd(output.fileHandleForReading)
     async let err = readToEnd(errors.fileHandleForReading)
     let result = (String(decoding: await out, as: UTF8.self), String(decoding: await err, as: UTF8.self))
-    process.waitUntilExit()
+    await onThreadOfItsOwn { process.waitUntilExit() }
     return result
 }
 
@@ -23,19 +24,17 @@ func curl(_ arguments: [String]) async throws -> (output: String, errors: String
 /// (`FileHandle.readToEnd()` traps on `EINTR`).
 private func readToEnd(_ handle: FileHandle) async -> Data {
     let descriptor = handle.fileDescriptor
-    return await withCheckedContinuation { continuation in
-        Thread.detachNewThread {
-            var data = Data()
-            var buffer = [UInt8](repeating: 0, count: 65536)
-            while true {
-                let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-                if count > 0 {
-                    data.append(contentsOf: buffer[..<count])
-                } else if count == 0 || errno != EINTR {
-                    break
-                }
+    return await onThreadOfItsOwn {
+        var data = Data()
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            if count > 0 {
+                data.append(contentsOf: buffer[..<count])
+            } else if count == 0 || errno != EINTR {
+                break
             }
-            continuation.resume(returning: data)
         }
+        return data
     }
 }

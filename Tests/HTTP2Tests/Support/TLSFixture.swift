@@ -27,7 +27,7 @@ struct TLSFixture {
         http1Only: Bool = false,
         _ body: (TLSFixture) async throws -> Void
     ) async throws {
-        let certificates = try TestCertificates.make()
+        let certificates = try await TestCertificates.make()
         let events = EventServer(configuration: configuration)
         var httpConfiguration = EmbeddedHTTPServer.Configuration(
             protocols: .tls(certificateChainFile: certificates.certificateFile, privateKeyFile: certificates.keyFile)

@@ -1,7 +1,10 @@
 import Foundation
+import SSEProtocol
+import SSETestSupport
 
 /// A certificate authority and a leaf certificate for `127.0.0.1` and `localhost` signed by it,
-/// made with the `openssl` command in a fresh temporary directory; nothing is committed.
+/// made with the `openssl` command in a fresh temporary directory, once per test run; nothing
+/// is committed.
 struct TestCertificates: Sendable {
     /// The authority's certificate (PEM), for clients to trust.
     let authorityFile: String
@@ -10,10 +13,27 @@ struct TestCertificates: Sendable {
     /// The leaf's private key (PEM), for the server.
     let keyFile: String
 
+    /// The run's authority and leaf, made by the first caller.
+    private static let made = LockedState<Task<TestCertificates, any Error>?>(nil)
+
+    /// The run's authority and leaf: made once, with `openssl` running on a thread of its own
+    /// (key generation would otherwise hold a thread of the cooperative pool that every test shares).
+    ///
+    /// - Throws: When `openssl` is missing or fails.
+    static func make() async throws -> TestCertificates {
+        let task = made.withLock { made in
+            if let made { return made }
+            let task = Task { try await onThreadOfItsOwn { try generate() } }
+            made = task
+            return task
+        }
+        return try await task.value
+    }
+
     /// Makes a new authority and leaf.
     ///
     /// - Throws: When `openssl` is missing or fails.
-    static func make() throws -> TestCertificates {
+    private static func generate() throws -> TestCertificates {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sse-tls-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let path = { (name: String) in directory.appendingPathComponent(name).path }
