@@ -93,4 +93,16 @@ struct ServeAndListenTests {
         #expect(missing.errors.hasSuffix("\n") && missing.errors.dropLast().contains("\n") == false)
         #expect(missing.errors.contains("404"))
     }
+
+    @Test("serve refuses a --store it cannot use and says why", .timeLimit(.minutes(1)), arguments: [
+        ("postgres://u@127.0.0.1/db?sslmode=maybe", "unknown sslmode \"maybe\""),
+        ("postgres://u@127.0.0.1/db?ssl=true", "unknown parameter \"ssl\""),
+        ("postgres://u@127.0.0.1/db?sslmode=verify-full&sslrootcert=/nonexistent.pem", "cannot read the root certificates"),
+        ("redis://localhost", "--store takes memory, sqlite:PATH or postgres://"),
+    ])
+    func serveExplainsAnUnusableStore(store: String, reason: String) async throws {
+        let serve = try await ChildProcess.run(try BuiltProducts.executable("sse"), arguments: ["serve", "--port", "0", "--store", store])
+        #expect(serve.status != 0)
+        #expect(serve.errors.contains(reason), "\(serve.errors)")
+    }
 }
