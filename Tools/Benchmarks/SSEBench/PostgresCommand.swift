@@ -22,7 +22,7 @@ struct PostgresCommand: AsyncParsableCommand {
         abstract: "Measures cross-node latency and publish rate through PostgreSQL (needs SSE_POSTGRES_URL or --url)."
     )
 
-    @Option(help: "The database, postgres://USER@HOST:PORT/DB; defaults to $SSE_POSTGRES_URL.")
+    @Option(help: "The database, postgres://USER@HOST:PORT/DB[?sslmode=...]; defaults to $SSE_POSTGRES_URL. Without sslmode the store prefers TLS when the server offers it (the throwaway cluster does); add ?sslmode=disable to measure without.")
     var url: String?
 
     @Option(help: "Concurrent publishers, spread over two publishing nodes.")
