@@ -15,8 +15,11 @@ import Testing
 /// `SSE_POSTGRES_URL`, and stores on it, each test in a schema of its own.
 enum PostgresHarness {
     struct Missing: Error, CustomStringConvertible {
+        /// The environment variable that is not set.
+        var variable = "SSE_POSTGRES_URL"
+
         var description: String {
-            "SSE_POSTGRES_URL is not set: run the tests through Tools/test.sh, or first "
+            "\(variable) is not set: run the tests through Tools/test.sh, or first "
                 + "`eval \"$(Tools/postgres-cluster.sh start)\"`"
         }
     }
@@ -34,7 +37,9 @@ enum PostgresHarness {
     ///
     /// - Throws: ``Missing`` when the test run started no server.
     static func certificateAuthorityFile() throws -> String {
-        guard let file = ProcessInfo.processInfo.environment["SSE_POSTGRES_CA"], !file.isEmpty else { throw Missing() }
+        guard let file = ProcessInfo.processInfo.environment["SSE_POSTGRES_CA"], !file.isEmpty else {
+            throw Missing(variable: "SSE_POSTGRES_CA")
+        }
         return file
     }
 
