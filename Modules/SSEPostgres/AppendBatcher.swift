@@ -126,11 +126,15 @@ final class AppendBatcher: Sendable {
     /// - Throws: `CancellationError` when cancelled before the event was sent, or the batch's
     ///   error for this event.
     func append(_ makeRequest: () -> AppendRequest, deliver: @escaping @Sendable (StoredEvent) -> Void) async throws -> AppendResult {
-        let ticket = state.withLock { state in
+        // Room is handed to waiting callers first, so there is room only when nobody waits: take
+        // it with the ticket, and suspend only when the queue is full.
+        let (ticket, tookRoom) = state.withLock { state in
             defer { state.nextTicket += 1 }
-            return state.nextTicket
+            guard state.room > 0 else { return (state.nextTicket, false) }
+            state.room -= 1
+            return (state.nextTicket, true)
         }
-        try await waitForRoom(ticket)
+        if !tookRoom { try await waitForRoom(ticket) }
         let request = makeRequest()
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
