@@ -1,4 +1,3 @@
-import Dispatch
 import Logging
 import PostgresNIO
 @testable import SSEPostgres
@@ -41,6 +40,11 @@ extension PostgresEventStore {
     }
 }
 
+/// The appending task's index, which a delivery can see only if it runs in that task.
+private enum Appender {
+    @TaskLocal static var index: Int?
+}
+
 @Suite("PostgresEventStore batches", .timeLimit(.minutes(1)))
 struct PostgresBatchTests {
     @Test func appendsThatArriveWhileABatchIsInFlightGoTogetherInTheNextTransaction() async throws {
@@ -70,20 +74,13 @@ struct PostgresBatchTests {
     @Test func deliverRunsForEachNewEventInSequenceOrderWhicheverTasksAppended() async throws {
         try await PostgresHarness.withStores { stores in
             let store = stores[0]
-            let delivered = LockedState<[Int]>([])
-            // The first delivery lingers until another one runs, or 0.2 s: another one may not
-            // run meanwhile, and must not overtake it.
-            let anotherDelivery = DispatchSemaphore(value: 0)
+            // Each delivery notes its sequence and the appending task it ran in, if any: the store
+            // delivers on its own task, in commit order, so callers that resume in any order
+            // cannot reorder deliveries (which the old per-caller delivery could).
+            let delivered = LockedState<[(sequence: Int, inCallersTask: Bool)]>([])
             let record: @Sendable (Int) -> Void = { sequence in
-                let first = delivered.withLock { delivered in
-                    delivered.append(sequence)
-                    return delivered.count == 1
-                }
-                if first {
-                    #expect(anotherDelivery.wait(timeout: .now() + 0.2) == .timedOut)
-                } else {
-                    anotherDelivery.signal()
-                }
+                let inCallersTask = Appender.index != nil
+                delivered.withLock { $0.append((sequence, inCallersTask)) }
             }
             let hold = try await CounterRowHold.take("c", of: store)
             // One append in flight (waiting for the held row), the rest queued for the next batch,
@@ -92,7 +89,9 @@ struct PostgresBatchTests {
             for index in 0..<40 {
                 let before = store.batcher.statistics
                 tasks.append(Task {
-                    try await store.append(MessageEvent(id: "e\(index)", data: "\(index)"), to: "c") { record($0.sequence) }
+                    try await Appender.$index.withValue(index) {
+                        try await store.append(MessageEvent(id: "e\(index)", data: "\(index)"), to: "c") { record($0.sequence) }
+                    }
                 })
                 await store.batcher.wait { $0.queued + $0.sent > before.queued + before.sent }
             }
@@ -100,7 +99,9 @@ struct PostgresBatchTests {
             for task in tasks { _ = try await task.value }
             let duplicate = try await store.append(MessageEvent(id: "e3", data: "3"), to: "c") { _ in record(-1) }
             #expect(duplicate.isDuplicate)
-            #expect(delivered.withLock { $0 } == Array(1...40))
+            let deliveries = delivered.withLock { $0 }
+            #expect(deliveries.map(\.sequence) == Array(1...40))
+            #expect(deliveries.allSatisfy { !$0.inCallersTask })
         }
     }
 
