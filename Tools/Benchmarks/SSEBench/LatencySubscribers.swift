@@ -38,27 +38,15 @@ final class LatencySubscribers: Sendable {
         let (headsStream, headsInput) = AsyncStream<Void>.makeStream()
         let (doneStream, doneInput) = AsyncStream<Void>.makeStream()
         let box = LockedState<LatencySubscribers?>(nil)
-        let request = ByteBuffer(string: "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n")
-        var channels: [any Channel] = []
-        for _ in 0..<count {
-            let channel = try await ClientBootstrap(group: group)
-                .channelOption(.socketOption(.tcp_nodelay), value: 1)
-                .channelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(LatencyHandler(events: events) { report in
-                            box.withLock { $0 }?.receive(report)
-                        })
-                    }
-                }
-                .connect(host: "127.0.0.1", port: port)
-                .get()
-            channels.append(channel)
+        let channels = try await StreamConnections.open(count: count, port: port, group: group) {
+            LatencyHandler(events: events) { report in box.withLock { $0 }?.receive(report) }
         }
         let subscribers = LatencySubscribers(
             count: count, events: events, group: group, channels: channels,
             heads: (headsStream, headsInput), done: (doneStream, doneInput)
         )
         box.withLock { $0 = subscribers }
+        let request = StreamConnections.request(path: path)
         for channel in channels { channel.writeAndFlush(request, promise: nil) }
         return subscribers
     }

@@ -36,21 +36,11 @@ struct SubscribersCommand: AsyncParsableCommand {
         BenchSupport.raiseOpenFileLimit(to: connections + 64)
         let tally = Tally(connections: connections, events: events)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
-        let request = ByteBuffer(string: "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n")
-        var opened: [any Channel] = []
-        for _ in 0..<connections {
-            let channel = try await ClientBootstrap(group: group)
-                .channelOption(.socketOption(.tcp_nodelay), value: 1)
-                .channelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(CountingHandler(tally: tally))
-                    }
-                }
-                .connect(host: "127.0.0.1", port: port)
-                .get()
-            channel.writeAndFlush(request, promise: nil)
-            opened.append(channel)
+        let opened = try await StreamConnections.open(count: connections, port: port, group: group) {
+            CountingHandler(tally: tally)
         }
+        let request = StreamConnections.request(path: path)
+        for channel in opened { channel.writeAndFlush(request, promise: nil) }
         await tally.finished()
         for channel in opened { try? await channel.close() }
         try? await group.shutdownGracefully()
