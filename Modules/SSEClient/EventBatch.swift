@@ -40,7 +40,7 @@ struct EventBatch: Sendable {
     /// ``entries`` until the batch is emptied.
     private var handedOut = 0
     /// The events' bytes.
-    private(set) var payload: [UInt8] = []
+    private(set) var payload = PayloadBytes()
     /// What the events count against the byte budget, in total (those handed out included,
     /// until the batch is emptied).
     private(set) var bytes = 0
@@ -53,13 +53,12 @@ struct EventBatch: Sendable {
 
     /// Adds an event at the end, copying its bytes.
     mutating func append(_ event: EventView) {
-        let start = payload.count
-        payload.append(contentsOf: event.id)
-        payload.append(contentsOf: event.event)
-        payload.append(contentsOf: event.data)
+        let start: Int
         var lastEventIDCount: Int32 = -1
-        if !event.lastEventID.hasSameBytes(as: event.id) {
-            payload.append(contentsOf: event.lastEventID)
+        if event.lastEventID.hasSameBytes(as: event.id) {
+            start = payload.append(event.id, event.event, event.data)
+        } else {
+            start = payload.append(event.id, event.event, event.data, event.lastEventID)
             lastEventIDCount = Int32(event.lastEventID.count)
         }
         let entry = Entry(
@@ -80,7 +79,7 @@ struct EventBatch: Sendable {
         guard let first = range.first, let last = range.last else { return }
         let start = other.entries[first].start
         let shift = payload.count &- start
-        payload.append(contentsOf: other.payload[start..<other.entries[last].end])
+        payload.append(other.payload, range: start..<other.entries[last].end)
         for var entry in other.entries[range] {
             entry.start &+= shift
             entries.append(entry)
@@ -116,7 +115,7 @@ struct EventBatch: Sendable {
         guard handedOut < entries.count else { return nil }
         let entry = entries[handedOut]
         handedOut &+= 1
-        let event = payload.withUnsafeBufferPointer { payload in
+        let event = payload.withUnsafeBytes { payload in
             // An event whose fields are all empty may have no bytes to point at.
             func field(from start: Int, count: Int) -> UnsafeBufferPointer<UInt8> {
                 UnsafeBufferPointer(start: count == 0 ? nil : payload.baseAddress.map { $0 + start }, count: count)
@@ -142,14 +141,14 @@ struct EventBatch: Sendable {
         let entry = entries[index]
         let start = entry.lastEventIDCount < 0 ? entry.start : entry.start &+ entry.size
         let count = entry.lastEventIDCount < 0 ? Int(entry.idCount) : Int(entry.lastEventIDCount)
-        return String(decoding: payload[start..<(start &+ count)], as: UTF8.self)
+        return payload.withUnsafeBytes { String(decoding: UnsafeBufferPointer(rebasing: $0[start..<(start &+ count)]), as: UTF8.self) }
     }
 
     /// Removes every event, keeping the storage for the next batch.
     mutating func removeAll() {
         handedOut = 0
         entries.removeAll(keepingCapacity: true)
-        payload.removeAll(keepingCapacity: true)
+        payload.removeAll()
         bytes = 0
     }
 }
