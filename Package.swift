@@ -211,7 +211,7 @@ let package = Package(
         .executableTarget(
             name: "ContractTestService",
             dependencies: [
-                "SSEClient", "SSETransport", "SSEAsyncHTTPClient",
+                "SSEProtocol", "SSEClient", "SSETransport", "SSEAsyncHTTPClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

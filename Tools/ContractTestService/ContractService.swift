@@ -8,8 +8,8 @@ import NIOHTTP1
 import NIOPosix
 import SSEAsyncHTTPClient
 import SSEClient
+import SSEProtocol
 import SSETransport
-import Synchronization
 
 /// The HTTP service a contract-test harness drives: `GET /` (capabilities), `DELETE /` (stop),
 /// `POST /` (create a stream), `POST /streams/N` (command), `DELETE /streams/N` (close).
@@ -17,7 +17,7 @@ final class ContractService: Sendable {
     private let host: String
     private let port: Int
     private let transport: any ClientTransport
-    private let streams = Mutex<(next: Int, byID: [Int: ContractStream])>((1, [:]))
+    private let streams = LockedState<(next: Int, byID: [Int: ContractStream])>((1, [:]))
     private let stopSignal: AsyncStream<Void>.Continuation
     private let stopped: AsyncStream<Void>
 
@@ -143,7 +143,7 @@ final class ContractService: Sendable {
 
 /// The service's open connections, so that stopping can close them all.
 private final class ConnectionRegistry: Sendable {
-    private let state = Mutex<(closing: Bool, channels: [ObjectIdentifier: any Channel])>((false, [:]))
+    private let state = LockedState<(closing: Bool, channels: [ObjectIdentifier: any Channel])>((false, [:]))
 
     func add(_ channel: any Channel) {
         let id = ObjectIdentifier(channel)
@@ -174,7 +174,7 @@ private final class ContractHTTPHandler: ChannelInboundHandler, Sendable {
     typealias OutboundOut = HTTPServerResponsePart
 
     private let service: ContractService
-    private let pending = Mutex<(head: HTTPRequestHead?, body: [UInt8])>((nil, []))
+    private let pending = LockedState<(head: HTTPRequestHead?, body: [UInt8])>((nil, []))
 
     init(service: ContractService) {
         self.service = service

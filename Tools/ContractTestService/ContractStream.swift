@@ -6,8 +6,8 @@ import Foundation
 import AsyncHTTPClient
 import NIOCore
 import SSEClient
+import SSEProtocol
 import SSETransport
-import Synchronization
 
 /// One stream the harness created: an ``EventSource`` and the task that reports what it sees,
 /// in order, to the harness's callback URL.
@@ -15,8 +15,8 @@ final class ContractStream: Sendable {
     private let options: StreamOptions
     private let callbacks: AsyncStream<CallbackMessage>.Continuation
     private let messages: AsyncStream<CallbackMessage>
-    private let source = Mutex<EventSource?>(nil)
-    private let tasks = Mutex<[Task<Void, Never>]>([])
+    private let source = LockedState<EventSource?>(nil)
+    private let tasks = LockedState<[Task<Void, Never>]>([])
 
     /// Creates a stream; nothing happens until ``start(transport:)``.
     ///

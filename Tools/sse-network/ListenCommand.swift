@@ -4,7 +4,6 @@ import Foundation
 import SSEClient
 import SSEProtocol
 import SSETransport
-import Synchronization
 
 /// `sse listen`: a curl for event streams; prints each event of a live stream as it arrives.
 struct ListenCommand: AsyncParsableCommand {
@@ -58,7 +57,7 @@ struct ListenCommand: AsyncParsableCommand {
 
     func run() async throws {
         OpenFileLimit.raiseToHardLimit()
-        let lastError = Mutex<EventSourceError?>(nil)
+        let lastError = LockedState<EventSourceError?>(nil)
         var configuration = EventSource.Configuration()
         configuration.lastEventID = lastEventID
         configuration.retry = .exponentialBackoff(max: .seconds(30), jitter: 0.5)

@@ -6,7 +6,7 @@ import Darwin
 import ArgumentParser
 import NIOCore
 import NIOPosix
-import Synchronization
+import SSEProtocol
 
 /// The subscriber side of the benchmarks, run by them in a separate process: raw sockets
 /// that subscribe and count events.
@@ -59,7 +59,7 @@ final class Tally: Sendable {
 
     let connections: Int
     let events: Int
-    private let state = Mutex(State())
+    private let state = LockedState(State())
 
     init(connections: Int, events: Int) {
         self.connections = connections
