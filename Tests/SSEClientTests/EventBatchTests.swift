@@ -79,4 +79,33 @@ import Testing
         #expect(rest.lastEventID(at: 1) == expected[4].lastEventID)
         #expect(drain(&rest) == Array(expected[3...]))
     }
+
+    @Test func payloadBytesGrowMoveAndCopyRunsExactly() {
+        func bytes(_ payload: PayloadBytes) -> [UInt8] { payload.withUnsafeBytes { Array($0) } }
+        let long = (0..<700).map { UInt8(truncatingIfNeeded: $0) }
+        var payload = PayloadBytes()
+        long.withUnsafeBufferPointer { long in
+            let empty = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
+            #expect(payload.append(UnsafeBufferPointer(rebasing: long[0..<3]), empty, UnsafeBufferPointer(rebasing: long[3..<5])) == 0)
+            // Past the first storage's 256 bytes, in one step.
+            #expect(payload.append(empty, UnsafeBufferPointer(rebasing: long[5..<300]), empty, UnsafeBufferPointer(rebasing: long[300..<700])) == 5)
+        }
+        #expect(payload.count == 700)
+        #expect(bytes(payload) == long)
+
+        var copy = PayloadBytes()
+        copy.append(payload, range: 650..<700)
+        copy.append(payload, range: 10..<10)
+        copy.append(payload, range: 0..<600)
+        #expect(bytes(copy) == Array(long[650..<700] + long[0..<600]))
+
+        payload.removeFirst(690)
+        #expect(bytes(payload) == Array(long[690...]))
+        payload.removeAll()
+        #expect(payload.count == 0)
+        long.withUnsafeBufferPointer { long in
+            payload.append(UnsafeBufferPointer(rebasing: long[7..<9]), UnsafeBufferPointer(rebasing: long[1..<2]), UnsafeBufferPointer(rebasing: long[0..<0]))
+        }
+        #expect(bytes(payload) == [7, 8, 1])
+    }
 }
