@@ -27,7 +27,9 @@ struct AppendRequest: Sendable {
 /// oldest waiting appends, at most `maxEvents` of them and at most `maxBytes` bytes (an event
 /// larger than that goes alone), and `send` answers every request of the batch. At most
 /// `maxQueued` appends wait for a batch; later callers wait for room, before their event is
-/// copied, in arrival order.
+/// copied, in arrival order. Woken from idle by an append, it yields once before it takes a
+/// batch, so the appends made ready at the same moment (publishers woken by one tick) share one
+/// commit instead of waiting for the next; that costs microseconds, not a timer.
 ///
 /// Cancelling a caller whose event still waits removes it (nothing is stored; the call throws
 /// `CancellationError`). Once its batch is sent, cancelling changes nothing: the caller gets the
@@ -265,6 +267,9 @@ final class AppendBatcher: Sendable {
             if !batch.isEmpty { return batch }
             if closed { return nil }
             await waitForWork()
+            // Woken by the first append after a quiet spell: let the appends that became ready
+            // with it (publishers woken by the same tick, say) queue too, so they share its commit.
+            await Task.yield()
         }
     }
 
