@@ -43,11 +43,11 @@ struct PayloadBytes: Sendable {
     /// Adds a copy of `range` of `other` at the end.
     mutating func append(_ other: PayloadBytes, range: Range<Int>) {
         precondition(range.upperBound <= other.count, "range beyond the bytes in use")
+        guard !range.isEmpty else { return }
         let start = count
         reserve(start &+ range.count)
         other.storage.withUnsafeBufferPointer { source in
             storage.withUnsafeMutableBufferPointer { buffer in
-                guard range.count > 0 else { return }
                 (buffer.baseAddress.unsafelyUnwrapped + start)
                     .update(from: source.baseAddress.unsafelyUnwrapped + range.lowerBound, count: range.count)
             }
@@ -59,12 +59,12 @@ struct PayloadBytes: Sendable {
     mutating func removeFirst(_ k: Int) {
         precondition(k <= count, "removing more bytes than are in use")
         let rest = count &- k
+        count = rest
+        guard rest > 0, k > 0 else { return }
         storage.withUnsafeMutableBufferPointer { buffer in
-            guard rest > 0 else { return }
             let base = buffer.baseAddress.unsafelyUnwrapped
             base.update(from: base + k, count: rest)
         }
-        count = rest
     }
 
     /// Removes every byte, keeping the storage.
