@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The bytes of an ``EventBatch``'s events: a growable run of bytes that takes an event's fields
 /// in one step.
 ///
@@ -78,8 +86,20 @@ struct PayloadBytes: Sendable {
     }
 
     /// Makes the storage hold at least `capacity` bytes, at least doubling it when it grows.
+    ///
+    /// The new storage is filled with two bulk copies (the bytes in use, then zeros), never byte by
+    /// byte: an event may be 32 MiB, and a generic per-element fill costs seconds in a debug build.
     private mutating func reserve(_ capacity: Int) {
         guard capacity > storage.count else { return }
-        storage.append(contentsOf: repeatElement(0, count: max(capacity, storage.count &* 2, 256) &- storage.count))
+        let newCapacity = max(capacity, storage.count &* 2, 256)
+        let used = count
+        storage = storage.withUnsafeBufferPointer { old in
+            [UInt8](unsafeUninitializedCapacity: newCapacity) { buffer, initialized in
+                let base = UnsafeMutableRawPointer(buffer.baseAddress.unsafelyUnwrapped)
+                if used > 0 { base.copyMemory(from: old.baseAddress.unsafelyUnwrapped, byteCount: used) }
+                memset(base + used, 0, newCapacity &- used)
+                initialized = newCapacity
+            }
+        }
     }
 }
