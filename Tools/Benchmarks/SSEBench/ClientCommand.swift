@@ -10,6 +10,10 @@ import SSETransport
 /// of its own that reads every event and exits: a plain socket reader that counts blank lines
 /// (the floor), then `EventSource` consumed in a detached task, then on the main actor. The
 /// ratios compare runs of the same command, so a noisy machine affects them all alike.
+///
+/// Each client also reports the CPU its process spent per event, on all its threads. The server
+/// runs in this process and takes its share of the cores; when the client's CPU per event over
+/// the cores left is about its wall time per event, the machine, not waiting, is the limit.
 struct ClientCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "client",
@@ -27,12 +31,17 @@ struct ClientCommand: AsyncParsableCommand {
         let http = try await EmbeddedHTTPServer.start(routes: ["/ticks": StreamedBody(bytes: body)])
         print("server on 127.0.0.1:\(http.port): \(events) events, \(body.count) bytes")
         var best: [ClientRunner.Mode: Double] = [:]
+        var leastCPU: [ClientRunner.Mode: Double] = [:]
         for round in 1...rounds {
             for mode in ClientRunner.Mode.allCases {
-                let rate = try measure(mode, port: http.port)
-                print("round \(round) \(mode.rawValue): \(String(format: "%.2f", rate / 1e6)) M events/s")
+                let run = try measure(mode, port: http.port)
+                print(
+                    "round \(round) \(mode.rawValue): \(String(format: "%.2f", run.rate / 1e6)) M events/s, "
+                        + "\(String(format: "%.0f", run.cpuPerEvent)) ns CPU per event"
+                )
                 fflushStandardOutput()
-                best[mode] = max(best[mode] ?? 0, rate)
+                best[mode] = max(best[mode] ?? 0, run.rate)
+                leastCPU[mode] = min(leastCPU[mode] ?? .infinity, run.cpuPerEvent)
             }
         }
         try await http.shutdown()
@@ -44,13 +53,17 @@ struct ClientCommand: AsyncParsableCommand {
             ("floor_events_per_second", String(format: "%.0f", floor)),
             ("detached_events_per_second", String(format: "%.0f", detached)),
             ("main_actor_events_per_second", String(format: "%.0f", main)),
+            ("floor_cpu_ns_per_event", String(format: "%.0f", leastCPU[.floor] ?? 0)),
+            ("detached_cpu_ns_per_event", String(format: "%.0f", leastCPU[.detached] ?? 0)),
+            ("main_actor_cpu_ns_per_event", String(format: "%.0f", leastCPU[.main] ?? 0)),
             ("detached_to_floor", String(format: "%.3f", detached / floor)),
             ("main_actor_to_detached", String(format: "%.3f", main / detached)),
         ])
     }
 
-    /// Runs one client process and returns the events per second it reported.
-    private func measure(_ mode: ClientRunner.Mode, port: Int) throws -> Double {
+    /// Runs one client process and returns the events per second it reported, and the CPU it
+    /// spent per event in nanoseconds.
+    private func measure(_ mode: ClientRunner.Mode, port: Int) throws -> (rate: Double, cpuPerEvent: Double) {
         let (child, output) = try BenchSupport.spawnSelf([
             "client-run", "--mode", mode.rawValue, "--port", "\(port)", "--events", "\(events)",
         ])
@@ -61,10 +74,12 @@ struct ClientCommand: AsyncParsableCommand {
             throw ValidationError("the \(mode.rawValue) client failed: \(line ?? "no output")")
         }
         let parts = line.split(separator: " ")
-        guard parts.count == 3, let count = Int(parts[1]), let nanoseconds = Double(parts[2]), count == events else {
+        guard parts.count == 4, let count = Int(parts[1]), let nanoseconds = Double(parts[2]), let cpu = Double(parts[3]),
+            count == events
+        else {
             throw ValidationError("the \(mode.rawValue) client reported \(line), expected \(events) events")
         }
-        return Double(count) / (nanoseconds / 1e9)
+        return (Double(count) / (nanoseconds / 1e9), cpu / Double(count))
     }
 }
 

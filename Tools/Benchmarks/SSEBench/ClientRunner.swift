@@ -8,7 +8,9 @@ import Foundation
 import SSEClient
 
 /// `sse-bench client-run`: one client process of `sse-bench client`. Reads the stream at
-/// `http://127.0.0.1:PORT/ticks` until it has every event, then prints `done COUNT NANOSECONDS`.
+/// `http://127.0.0.1:PORT/ticks` until it has every event, then prints
+/// `done COUNT NANOSECONDS CPU_NANOSECONDS`: the wall time and the CPU time (all threads) of
+/// reading them.
 struct ClientRunner: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "client-run",
@@ -32,6 +34,7 @@ struct ClientRunner: AsyncParsableCommand {
 
     func run() async throws {
         let start = BenchSupport.monotonicNanoseconds()
+        let cpuStart = BenchSupport.processCPUNanoseconds()
         let count: Int
         switch mode {
         case .floor:
@@ -44,7 +47,8 @@ struct ClientRunner: AsyncParsableCommand {
             count = try await Self.consumeOnMainActor(url, events: events)
         }
         let elapsed = BenchSupport.monotonicNanoseconds() - start
-        print(count == events ? "done \(count) \(elapsed)" : "failed \(count) events")
+        let cpu = BenchSupport.processCPUNanoseconds() - cpuStart
+        print(count == events ? "done \(count) \(elapsed) \(cpu)" : "failed \(count) events")
     }
 
     private var url: URL { URL(string: "http://127.0.0.1:\(port)/ticks")! }
