@@ -33,7 +33,7 @@ import Testing
 
     @Test func theStreamsBoundsDefaultToWhatTheirDocumentationSays() {
         let configuration = EventSource.Configuration()
-        #expect(configuration.bufferSize == 4_096)
+        #expect(configuration.bufferSize == 16_384)
         #expect(configuration.maximumBufferedBytes == 64 * 1024 * 1024)
         #expect(configuration.maximumEventSize == 32 * 1024 * 1024)
     }
