@@ -55,8 +55,7 @@ private final class FirstOutcome<R: Sendable>: Sendable {
         let waiter = state.withLock { state -> CheckedContinuation<R, any Error>? in
             guard state.result == nil else { return nil }
             state.result = result
-            defer { state.waiter = nil }
-            return state.waiter
+            return state.waiter.take()
         }
         waiter?.resume(with: result)
     }

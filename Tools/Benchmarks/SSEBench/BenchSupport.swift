@@ -9,15 +9,18 @@ import Foundation
 enum BenchSupport {
     /// Nanoseconds on the monotonic clock, comparable between processes on one machine.
     static func monotonicNanoseconds() -> UInt64 {
-        var time = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &time)
-        return UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
+        nanoseconds(on: CLOCK_MONOTONIC)
     }
 
     /// Nanoseconds of CPU this process has used so far, in user and kernel mode, on all its threads.
     static func processCPUNanoseconds() -> UInt64 {
+        nanoseconds(on: CLOCK_PROCESS_CPUTIME_ID)
+    }
+
+    /// The time of a POSIX clock, in nanoseconds.
+    private static func nanoseconds(on clock: clockid_t) -> UInt64 {
         var time = timespec()
-        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &time)
+        clock_gettime(clock, &time)
         return UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
     }
 
