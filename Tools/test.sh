@@ -27,8 +27,8 @@ fi
 # The products' dependency arrows (CONTRIBUTING.md): a client never compiles a server, and so on.
 python3 Tools/dependency-arrows.py >/dev/null
 
-# `swift test` builds only what tests link, so build the executables first; the arguments
-# are passed to both, except the test-only --filter/--skip and their values.
+# Build everything first, tests included (the integration tests run the built executables);
+# the arguments are passed to both steps, except the test-only --filter/--skip and their values.
 test_args=("$@")
 build_args=()
 while [ $# -gt 0 ]; do
@@ -39,5 +39,31 @@ while [ $# -gt 0 ]; do
     build_args+=("$1")
     shift
 done
-swift build ${build_args[@]+"${build_args[@]}"}
-swift test ${test_args[@]+"${test_args[@]}"}
+swift build --build-tests ${build_args[@]+"${build_args[@]}"}
+
+# The tests run under a deadline (SSE_TEST_DEADLINE seconds; they take about a minute here).
+# A test stuck in a wait that ignores cancellation cannot be ended by swift-testing's
+# `.timeLimit`, and would hang the run until CI's own limit with nothing to show. Instead the
+# run fails, after printing the stuck processes' thread stacks (when gdb is installed).
+deadline=${SSE_TEST_DEADLINE:-900}
+sleep "$deadline" >/dev/null 2>&1 &
+timer=$!
+swift test --skip-build ${test_args[@]+"${test_args[@]}"} &
+tests=$!
+wait -n "$timer" "$tests" || true
+if ! kill -0 "$timer" 2>/dev/null && kill -0 "$tests" 2>/dev/null; then
+    echo "test.sh: the tests did not finish within ${deadline} s (SSE_TEST_DEADLINE); failing the run" >&2
+    for pid in $(pgrep -P "$tests"); do
+        if command -v gdb >/dev/null 2>&1; then
+            echo "test.sh: thread stacks of process $pid:" >&2
+            gdb -p "$pid" -batch -ex "thread apply all bt 30" >&2 2>/dev/null || true
+        fi
+        kill -KILL "$pid" 2>/dev/null || true
+    done
+    kill "$tests" 2>/dev/null || true
+    exit 1
+fi
+kill "$timer" 2>/dev/null || true
+status=0
+wait "$tests" || status=$?
+exit "$status"
