@@ -65,12 +65,15 @@ import Testing
         try await withTimeout {
             let buffer = EventBuffer(capacity: 100, byteLimit: 100)
             let sent = Atomic<Int>(0)
-            let producer = Task {
+            // Child tasks (`async let`), not unstructured ones: a test cancelled by its timeout
+            // cancels them too, and a producer waiting for room then returns.
+            func produce() async {
                 for item in 1...10 {
                     _ = await send([item], bytes: 40, to: buffer)
                     sent.add(1, ordering: .sequentiallyConsistent)
                 }
             }
+            async let producer: Void = produce()
             // Two items (80 bytes) fit; the third would make 120 and must wait for the consumer.
             while sent.load(ordering: .sequentiallyConsistent) < 2 { await Task.yield() }
             await letOthersRun()
@@ -82,7 +85,7 @@ import Testing
                 received.append(item)
                 #expect(buffer.occupancy.bytes <= 100)
             }
-            await producer.value
+            await producer
             #expect(received == Array(1...10))
         }
     }
@@ -90,7 +93,7 @@ import Testing
     @Test func aBatchFillsTheQueueAndTheRestWaitsForRoom() async throws {
         try await withTimeout {
             let buffer = EventBuffer(capacity: 4)
-            let producer = Task { await send(Array(1...10), to: buffer) }
+            async let producer = send(Array(1...10), to: buffer)
             let reader = EventBufferReader(buffer: buffer)
             var received: [Int] = []
             while received.count < 10, let item = await reader.nextValue() {
@@ -98,7 +101,7 @@ import Testing
                 let occupancy = buffer.occupancy
                 #expect(occupancy.queued + occupancy.held <= 4)
             }
-            #expect(await producer.value == 10)
+            #expect(await producer == 10)
             #expect(received == Array(1...10))
         }
     }
@@ -111,12 +114,12 @@ import Testing
             #expect(await reader.nextValue() == 1)
             #expect(buffer.occupancy == (queued: 4, held: 4, bytes: 8))
             // The buffer is full: nothing more fits until the reader comes back for more.
-            let producer = Task { await send([9], to: buffer) }
+            async let producer = send([9], to: buffer)
             for expected in 2...4 { #expect(await reader.nextValue() == expected) }
             await letOthersRun()
             #expect(buffer.occupancy == (queued: 4, held: 4, bytes: 8))
             #expect(await reader.nextValue() == 5)
-            #expect(await producer.value == 1)
+            #expect(await producer == 1)
             var received: [Int] = []
             while received.count < 4, let item = await reader.nextValue() { received.append(item) }
             #expect(received == Array(6...9))
@@ -139,7 +142,7 @@ import Testing
     @Test func aFullBufferWakesItsProducerOnceTheReaderComesBackForMore() async throws {
         try await withTimeout {
             let buffer = EventBuffer(capacity: 4)
-            let producer = Task { await send(Array(1...8), to: buffer) }
+            async let producer = send(Array(1...8), to: buffer)
             while buffer.occupancy.queued < 4 { await Task.yield() }
             let reader = EventBufferReader(buffer: buffer)
             #expect(await reader.nextValue() == 1)
@@ -154,21 +157,22 @@ import Testing
             var received: [Int] = []
             while received.count < 5, let item = await reader.nextValue() { received.append(item) }
             #expect(received == Array(4...8))
-            #expect(await producer.value == 8)
+            #expect(await producer == 8)
         }
     }
 
     @Test func aBatchCutShortByFinishSaysHowManyWereQueuedAndIsLeftAsItWas() async throws {
         try await withTimeout {
             let buffer = EventBuffer(capacity: 2)
-            let producer = Task {
+            func produce() async -> (sent: Int, left: Int) {
                 var batch = batch(Array(1...5))
                 let sent = await buffer.send(contentsOf: &batch)
                 return (sent, batch.count)
             }
+            async let producer = produce()
             while buffer.occupancy.queued < 2 { await Task.yield() }
             buffer.finish()
-            let (sent, left) = await producer.value
+            let (sent, left) = await producer
             #expect(sent == 2)
             #expect(left == 5)
         }
@@ -190,11 +194,11 @@ import Testing
             let buffer = EventBuffer(capacity: 4, byteLimit: 10)
             #expect(await send([1], bytes: 50, to: buffer) == 1)
             #expect(buffer.occupancy.bytes == 50)
-            let second = Task { await send([2], bytes: 1, to: buffer) }
+            async let second = send([2], bytes: 1, to: buffer)
             let reader = EventBufferReader(buffer: buffer)
             #expect(await reader.nextValue() == 1)
             #expect(await reader.nextValue() == 2)
-            #expect(await second.value == 1)
+            #expect(await second == 1)
             #expect(buffer.occupancy.queued == 0)
         }
     }
@@ -202,16 +206,17 @@ import Testing
     @Test func queuedItemsWaitForAFlushOrForTheConsumerToAsk() async throws {
         try await withTimeout {
             let buffer = EventBuffer(capacity: 8)
-            let consumer = Task {
+            func consume() async -> [Int] {
                 let reader = EventBufferReader(buffer: buffer)
                 var received: [Int] = []
                 while received.count < 3, let item = await reader.nextValue() { received.append(item) }
                 return received
             }
+            async let consumer = consume()
             var batch = batch(Array(1...3))
             #expect(await buffer.send(contentsOf: &batch) == 3)
             buffer.flush()
-            #expect(await consumer.value == [1, 2, 3])
+            #expect(await consumer == [1, 2, 3])
         }
     }
 
@@ -222,22 +227,21 @@ import Testing
             let reader = EventBufferReader(buffer: buffer)
             #expect(await reader.nextValue() == 1)
             let consumed = Atomic<Bool>(false)
-            let waiter = Task {
+            // Once consumed, the buffer ends, so the reader's next request returns nil.
+            func finishOnceConsumed() async {
                 await buffer.waitUntilConsumed()
                 consumed.store(true, ordering: .sequentiallyConsistent)
+                buffer.finish()
             }
+            async let finisher: Void = finishOnceConsumed()
             #expect(await reader.nextValue() == 2)
             // The reader holds the last event until it asks for the next one.
             await letOthersRun()
             let consumedEarly = consumed.load(ordering: .sequentiallyConsistent)
             #expect(!consumedEarly)
             // Asking for more ends the reader's batch; nothing more comes until the buffer ends.
-            let finisher = Task {
-                await waiter.value
-                buffer.finish()
-            }
             #expect(await reader.nextValue() == nil)
-            await finisher.value
+            await finisher
             let consumedAtLast = consumed.load(ordering: .sequentiallyConsistent)
             #expect(consumedAtLast)
         }
