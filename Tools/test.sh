@@ -46,12 +46,16 @@ swift build --build-tests ${build_args[@]+"${build_args[@]}"}
 # `.timeLimit`, and would hang the run until CI's own limit with nothing to show. Instead the
 # run fails, after printing the stuck processes' thread stacks (when gdb is installed).
 deadline=${SSE_TEST_DEADLINE:-900}
-sleep "$deadline" >/dev/null 2>&1 &
-timer=$!
 swift test --skip-build ${test_args[@]+"${test_args[@]}"} &
 tests=$!
-wait -n "$timer" "$tests" || true
-if ! kill -0 "$timer" 2>/dev/null && kill -0 "$tests" 2>/dev/null; then
+(
+    # Plain `sleep` and `wait`, for the bash 3.2 of macOS too; the timer's output is closed so
+    # that it never holds CI's output pipe open.
+    timer=
+    trap 'kill "$timer" 2>/dev/null; exit 0' TERM
+    sleep "$deadline" >/dev/null 2>&1 &
+    timer=$!
+    wait "$timer"
     echo "test.sh: the tests did not finish within ${deadline} s (SSE_TEST_DEADLINE); failing the run" >&2
     for pid in $(pgrep -P "$tests"); do
         if command -v gdb >/dev/null 2>&1; then
@@ -62,8 +66,11 @@ if ! kill -0 "$timer" 2>/dev/null && kill -0 "$tests" 2>/dev/null; then
     done
     kill "$tests" 2>/dev/null || true
     exit 1
-fi
-kill "$timer" 2>/dev/null || true
+) &
+watchdog=$!
 status=0
 wait "$tests" || status=$?
+# The watchdog exits 1 only when the deadline passed, whatever `swift test` then returned.
+kill "$watchdog" 2>/dev/null || true
+wait "$watchdog" 2>/dev/null || status=1
 exit "$status"
