@@ -147,6 +147,8 @@ extension SQLiteRepository {
         }
     }
 
+    /// Runs `sql` with `binds` on the writer connection and returns the rows it produced.
+    @discardableResult
     private func execute(_ sql: String, _ binds: [SQLiteData] = []) async throws -> [SQLiteRow] {
         try await writer.rows(sql, binds)
     }

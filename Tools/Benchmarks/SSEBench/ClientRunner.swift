@@ -6,6 +6,7 @@ import Darwin
 import ArgumentParser
 import Foundation
 import SSEClient
+import SSETransport
 
 /// `sse-bench client-run`: one client process of `sse-bench client`. Reads the stream at
 /// `http://127.0.0.1:PORT/ticks` until it has every event, then prints
@@ -26,6 +27,9 @@ struct ClientRunner: AsyncParsableCommand {
         case detached
         /// `for await` over `EventSource.events` on the main actor.
         case main
+        /// `for await` over `EventSource.events` in a detached task, reading the body from memory
+        /// in 64 KiB chunks instead of a socket: the client's own cost, without the network's.
+        case memory
     }
 
     @Option var mode: Mode
@@ -33,18 +37,25 @@ struct ClientRunner: AsyncParsableCommand {
     @Option var events: Int
 
     func run() async throws {
+        // The in-memory body is built before the clock starts; the other clients build their
+        // configuration, and so their HTTP client, inside the measured time.
+        let memoryConfiguration = mode == .memory ? Self.inMemoryConfiguration(events: events) : nil
         let start = BenchSupport.monotonicNanoseconds()
         let cpuStart = BenchSupport.processCPUNanoseconds()
         let count: Int
+        let url = url
+        let events = events
         switch mode {
         case .floor:
             count = try Self.countBlankLines(port: port)
         case .detached:
-            let url = url
-            let events = events
             count = try await Task.detached { try await Self.consume(url, events: events) }.value
         case .main:
             count = try await Self.consumeOnMainActor(url, events: events)
+        case .memory:
+            count = try await Task.detached {
+                try await Self.consume(url, events: events, configuration: memoryConfiguration ?? .init())
+            }.value
         }
         let elapsed = BenchSupport.monotonicNanoseconds() - start
         let cpu = BenchSupport.processCPUNanoseconds() - cpuStart
@@ -53,13 +64,21 @@ struct ClientRunner: AsyncParsableCommand {
 
     private var url: URL { URL(string: "http://127.0.0.1:\(port)/ticks")! }
 
+    /// A configuration whose transport answers with the benchmark's body from memory.
+    private static func inMemoryConfiguration(events: Int) -> EventSource.Configuration {
+        var configuration = EventSource.Configuration()
+        configuration.transport = InMemoryTransport(body: StreamedBody.events(events))
+        return configuration
+    }
+
     /// Reads events until `events` arrived, then closes the stream; runs on the caller's actor.
     private static func consume(
         _ url: URL,
         events: Int,
+        configuration: EventSource.Configuration = EventSource.Configuration(),
         isolation: isolated (any Actor)? = #isolation
     ) async throws -> Int {
-        let stream = try await EventSource.subscribe(to: url)
+        let stream = try await EventSource.subscribe(to: url, configuration: configuration)
         var count = 0
         for await _ in stream.events {
             count += 1
@@ -111,5 +130,21 @@ struct ClientRunner: AsyncParsableCommand {
             }
         }
         return count
+    }
+}
+
+/// Answers every request with one body from memory, in 64 KiB chunks, as a socket would hand it.
+private struct InMemoryTransport: ClientTransport {
+    /// The body, cut into chunks.
+    let chunks: [[UInt8]]
+
+    /// Cuts `body` into chunks.
+    init(body: [UInt8]) {
+        chunks = stride(from: 0, to: body.count, by: 64 * 1024).map { Array(body[$0..<min($0 + 64 * 1024, body.count)]) }
+    }
+
+    /// Answers with the whole body.
+    func send(_ request: ClientRequest) async throws -> ClientResponse {
+        ClientResponse(status: 200, headers: ["Content-Type": "text/event-stream"], body: ClientResponseBody(chunks: chunks))
     }
 }
