@@ -126,8 +126,6 @@ extension SQLiteRepository {
         )
     }
 
-    /// Runs one statement on the writer and returns its rows.
-    @discardableResult
     /// Starts the write transaction, waiting while another connection (another process, or
     /// another store on the same file) holds the write lock: retries after 1 ms, doubling up to
     /// 50 ms, for at most ``busyTimeout``.
