@@ -103,7 +103,7 @@ import Testing
         #expect(bytes(payload) == Array(long[690...]))
         payload.removeAll()
         #expect(payload.count == 0)
-        long.withUnsafeBufferPointer { long in
+        _ = long.withUnsafeBufferPointer { long in
             payload.append(UnsafeBufferPointer(rebasing: long[7..<9]), UnsafeBufferPointer(rebasing: long[1..<2]), UnsafeBufferPointer(rebasing: long[0..<0]))
         }
         #expect(bytes(payload) == [7, 8, 1])

@@ -25,7 +25,7 @@ struct PostgresTLSTests {
         let rows = try await store.client.query("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
         var ssl: Bool?
         for try await value in rows.decode(Bool.self) { ssl = value }
-        return try #require(ssl, "the server has no row for its own connection in pg_stat_ssl")
+        return try #require(ssl as Bool?, "the server has no row for its own connection in pg_stat_ssl")
     }
 
     @Test(arguments: ["127.0.0.1", "localhost"])
