@@ -13,8 +13,8 @@ import SSEProtocol
 /// The reader of the network only copies each event's fields into ``payload``; the strings are
 /// built by the consumer, on the thread that will also free them. That splits the work between
 /// the two tasks, and keeps each string's allocation and release on one thread, where the
-/// allocator is cheapest. The buffer takes a whole batch by swapping storage with it when it
-/// fits an empty queue, so handing over a network chunk's events copies nothing.
+/// allocator is cheapest. The buffer queues a whole batch by moving its storage when it fits,
+/// and a consumer takes it the same way, so handing over a network chunk's events copies nothing.
 struct EventBatch: Sendable {
     /// One event, as ranges of ``payload``: its id, type and data, then its last event ID unless
     /// that is its id.

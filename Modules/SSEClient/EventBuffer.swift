@@ -4,13 +4,13 @@ import SSEProtocol
 /// bytes.
 ///
 /// Both ends move items in batches, one lock per batch:
-/// - The reader hands over a network chunk's events with ``send(contentsOf:)``. When they fit an
-///   empty queue, the queue swaps storage with the batch, copying nothing. The reader suspends
+/// - The reader hands over a network chunk's events with ``send(contentsOf:)``. A batch that fits
+///   joins the queue whole, without being copied (see ``EventBatchQueue``). The reader suspends
 ///   while the queue is full, so a slow consumer slows the reader down instead of growing memory.
-/// - An ``EventBufferReader`` takes up to half the bounds at once with ``take(into:reader:isolation:)``
-///   and hands the items out one by one without locking or suspending. The items a reader holds
-///   still count against both bounds until it asks for more, and the other half stays free for
-///   the reader of the network to refill meanwhile.
+/// - An ``EventBufferReader`` takes the oldest batch, or as much of it as stays within half the
+///   bounds, with ``take(into:reader:isolation:)``, and hands the items out one by one without
+///   locking or suspending. The items a reader holds still count against both bounds until it
+///   asks for more, and the rest stays free for the reader of the network to refill meanwhile.
 ///
 /// An item larger than the byte budget on its own still goes into an empty queue (or it could
 /// never be delivered), so the buffer holds at most the budget or one item.
@@ -22,7 +22,7 @@ import SSEProtocol
 /// than once per event.
 final class EventBuffer: Sendable {
     private struct State {
-        var queue = EventBatch()
+        var queue = EventBatchQueue()
         /// What each reader took and has not finished with: it counts against the bounds.
         var held: [Int: (count: Int, bytes: Int)] = [:]
         var heldCount = 0
@@ -41,6 +41,11 @@ final class EventBuffer: Sendable {
             return total == 0 || (total < capacity && queuedBytes + heldBytes + pendingBytes + bytes <= byteLimit)
         }
 
+        /// Whether every item of `batch` fits at once.
+        func hasRoom(forAllOf batch: EventBatch, capacity: Int, byteLimit: Int) -> Bool {
+            count + heldCount + batch.count <= capacity && queuedBytes + heldBytes + batch.bytes <= byteLimit
+        }
+
         mutating func makeID() -> Int {
             nextID += 1
             return nextID
@@ -53,29 +58,11 @@ final class EventBuffer: Sendable {
             heldBytes -= bytes
         }
 
-        /// Moves the oldest queued items into `batch` for `reader`: at least one, and more while
-        /// they stay within half of each bound.
+        /// Moves the oldest queued items into `batch` for `reader`: the oldest batch the reader of
+        /// the network handed over, or as much of it as stays within half of each bound, and at
+        /// least one item.
         mutating func take(into batch: inout EventBatch, reader: Int, capacity: Int, byteLimit: Int) {
-            let countLimit = max(capacity / 2, 1)
-            let byteLimit = byteLimit / 2
-            var taken = 1
-            var bytes = queue.size(at: 0)
-            if count <= countLimit && queuedBytes <= byteLimit {
-                taken = count
-                bytes = queuedBytes
-            } else {
-                while taken < min(count, countLimit), bytes + queue.size(at: taken) <= byteLimit {
-                    bytes += queue.size(at: taken)
-                    taken += 1
-                }
-            }
-            if taken == queue.count {
-                // The reader's batch is empty: swap storage, copying nothing.
-                swap(&queue, &batch)
-            } else {
-                batch.append(queue, range: 0..<taken)
-                queue.removeFirst(taken)
-            }
+            let (taken, bytes) = queue.takeOldest(into: &batch, countLimit: max(capacity / 2, 1), byteLimit: byteLimit / 2)
             held[reader] = (taken, bytes)
             heldCount += taken
             heldBytes += bytes
@@ -169,12 +156,11 @@ final class EventBuffer: Sendable {
         while sent < batch.count {
             let (queued, dropped) = state.withLock { state -> (Int, Bool) in
                 if state.finished || Task.isCancelled { return (0, true) }
-                if sent == 0, state.count == 0, state.heldCount + batch.count <= capacity,
-                    state.heldBytes + batch.bytes <= byteLimit
-                {
-                    // The whole batch fits an empty queue: take its storage, copying nothing.
-                    swap(&state.queue, &batch)
-                    return (state.queue.count, false)
+                if sent == 0, state.hasRoom(forAllOf: batch, capacity: capacity, byteLimit: byteLimit) {
+                    // The whole batch fits: it joins the queue without being copied.
+                    let queued = batch.count
+                    state.queue.append(&batch)
+                    return (queued, false)
                 }
                 var end = sent
                 var bytes = 0
@@ -268,8 +254,7 @@ final class EventBuffer: Sendable {
             state.release(reader: reader)
             if !leftovers.isEmpty && !state.finished {
                 leftovers.dropHandedOut()
-                leftovers.append(state.queue, range: 0..<state.queue.count)
-                swap(&state.queue, &leftovers)
+                state.queue.prepend(&leftovers)
             }
             leftovers.removeAll()
             return state.takeReadyProducers(capacity: capacity, byteLimit: byteLimit) + state.takeReadyConsumers()
