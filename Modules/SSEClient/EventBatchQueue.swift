@@ -49,14 +49,16 @@ struct EventBatchQueue {
     mutating func append(_ batch: EventBatch, range: Range<Int>) {
         guard !range.isEmpty else { return }
         count &+= range.count
-        for index in range { bytes &+= batch.size(at: index) }
         if let last = newestSmallBatch() {
+            let before = batches[last].bytes
             batches[last].append(batch, range: range)
+            bytes &+= batches[last].bytes &- before
             return
         }
         var queued = EventBatch()
         swap(&queued, &spare)
         queued.append(batch, range: range)
+        bytes &+= queued.bytes
         batches.append(queued)
     }
 

@@ -127,6 +127,14 @@ import Testing
         queue.append(source, range: 0..<300)
         queue.append(source, range: 300..<600)
         #expect(queue.count == 600)
+        #expect(queue.bytes == source.bytes)
+        // A small range is queued on its own after a large batch; the next one joins it.
+        let small = batch(600..<610)
+        queue.append(small, range: 0..<5)
+        queue.append(small, range: 5..<10)
+        queue.append(small, range: 0..<0)
+        #expect(queue.count == 610)
+        #expect(queue.bytes == source.bytes + small.bytes)
         var taken = EventBatch()
         _ = queue.takeOldest(into: &taken, countLimit: .max, byteLimit: .max)
         #expect(taken.count == 300)
@@ -136,7 +144,9 @@ import Testing
         taken.dropHandedOut()
         queue.prepend(&taken)
         #expect(taken.isEmpty)
-        #expect(drain(&queue).values == Array(1..<600))
+        let (values, takes) = drain(&queue)
+        #expect(values == Array(1..<610))
+        #expect(takes == [299, 300, 10])
     }
 
     @Test func manyBatchesComeOutInOrderAsTheQueueReusesItsSlots() {
