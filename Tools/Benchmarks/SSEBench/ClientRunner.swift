@@ -124,10 +124,33 @@ struct ClientRunner: AsyncParsableCommand {
                 pastHead = true
                 bytes = ArraySlice(headTail[end.upperBound...])
             }
-            for byte in bytes {
-                if byte == 10 && previous == 10 { count += 1 }
-                previous = byte
-            }
+            guard let last = bytes.last else { continue }
+            if previous == 10 && bytes.first == 10 { count += 1 }
+            count += bytes.withUnsafeBufferPointer(Self.countBlankLines)
+            previous = last
+        }
+        return count
+    }
+
+    /// The number of `\n\n` pairs within `bytes`, sixteen positions per step. A loop that tests
+    /// byte by byte mispredicts a branch at every line end, and cost the floor's reader about
+    /// 60 ns of CPU per event: the floor then measured that loop, not the socket.
+    private static func countBlankLines(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
+        guard bytes.count > 1, let base = UnsafeRawPointer(bytes.baseAddress) else { return 0 }
+        let newline = SIMD16<UInt8>(repeating: 10)
+        let pairs = bytes.count &- 1
+        var count = 0
+        var index = 0
+        while index &+ 16 <= pairs {
+            let here = base.loadUnaligned(fromByteOffset: index, as: SIMD16<UInt8>.self)
+            let next = base.loadUnaligned(fromByteOffset: index &+ 1, as: SIMD16<UInt8>.self)
+            let both = (here .== newline) .& (next .== newline)
+            count &+= Int(SIMD16<UInt8>.zero.replacing(with: 1, where: both).wrappedSum())
+            index &+= 16
+        }
+        while index < pairs {
+            count &+= (bytes[index] ^ 10) | (bytes[index &+ 1] ^ 10) == 0 ? 1 : 0
+            index &+= 1
         }
         return count
     }
