@@ -51,6 +51,9 @@ struct EventBatch: Sendable {
     /// Whether the batch holds no event.
     var isEmpty: Bool { count == 0 }
 
+    /// The memory the batch's storage takes, in use or not: its bytes and its entries.
+    var storageBytes: Int { payload.capacity &+ entries.capacity &* MemoryLayout<Entry>.stride }
+
     /// Adds an event at the end, copying its bytes.
     mutating func append(_ event: EventView) {
         let start: Int

@@ -2,9 +2,15 @@
 /// over, oldest first.
 ///
 /// A whole batch joins the queue by moving its storage, and a reader takes the oldest batch the
-/// same way; the emptied storage a reader gives back becomes the next batch the reader of the
-/// network fills. So in the steady state an event's bytes are copied once, from the decoder into
-/// a batch, and never again on their way to the consumer, whether or not the queue is empty.
+/// same way; the emptied storage a reader gives back is kept as a spare, and a spare becomes the
+/// next batch the reader of the network fills. So in the steady state an event's bytes are copied
+/// once, from the decoder into a batch, and never again on their way to the consumer, whether or
+/// not the queue is empty; and no batch is allocated, grown or faulted in anew.
+///
+/// A consumer slower than the network empties several batches while the reader of the network
+/// waits for room, and the reader then refills that room in a burst, so one spare is not enough:
+/// the queue keeps up to ``maximumSpareBatches`` of them, and ``maximumSpareBytes`` of storage in
+/// all. Storage beyond either bound (a batch that held one very large event, say) is released.
 ///
 /// A small batch (fewer than ``minimumBatchCount`` events and ``minimumBatchBytes`` bytes) joins
 /// the newest queued batch instead, by copying, when that one is small too, so a stream of one
@@ -17,12 +23,21 @@ struct EventBatchQueue {
     /// Below this many bytes (and ``minimumBatchCount`` events), a batch is small: it joins a
     /// small newest batch instead of being queued on its own.
     static let minimumBatchBytes = 16 * 1024
+    /// The most emptied batches kept for reuse: 8, enough for the burst in which the reader of the
+    /// network refills half of the default buffer (8,192 events) from 64 KiB network chunks.
+    static let maximumSpareBatches = 8
+    /// The most storage, in bytes, the kept batches take in all: 4 MiB.
+    static let maximumSpareBytes = 4 * 1024 * 1024
 
     /// The queued batches from ``head`` on; those before it were taken.
     private var batches: [EventBatch] = []
     private var head = 0
-    /// Empty storage from the last batch a reader finished with, for the next batch queued.
-    private var spare = EventBatch()
+    /// Emptied storage from batches readers finished with, for the next batches queued.
+    private var spares: [EventBatch] = []
+    /// The storage the ``spares`` take, in bytes.
+    private(set) var spareBytes = 0
+    /// How many emptied batches are kept for reuse.
+    var spareCount: Int { spares.count }
 
     /// How many events are queued.
     private(set) var count = 0
@@ -39,8 +54,7 @@ struct EventBatchQueue {
             batch.removeAll()
             return
         }
-        var queued = EventBatch()
-        swap(&queued, &spare)
+        var queued = takeSpare()
         swap(&queued, &batch)
         batches.append(queued)
     }
@@ -55,8 +69,7 @@ struct EventBatchQueue {
             bytes &+= batches[last].bytes &- before
             return
         }
-        var queued = EventBatch()
-        swap(&queued, &spare)
+        var queued = takeSpare()
         queued.append(batch, range: range)
         bytes &+= queued.bytes
         batches.append(queued)
@@ -87,10 +100,11 @@ struct EventBatchQueue {
         var taken = batches[head].count
         var takenBytes = batches[head].bytes
         if taken <= countLimit && takenBytes <= byteLimit {
-            // The reader's emptied storage becomes the spare; the old spare goes with the slot.
-            swap(&batches[head], &batch)
-            swap(&batches[head], &spare)
-            batches[head] = EventBatch()
+            // The reader's emptied storage becomes a spare; the slot is left without storage.
+            var emptied = EventBatch()
+            swap(&emptied, &batch)
+            swap(&batch, &batches[head])
+            keepSpare(&emptied)
             head += 1
             if head == batches.count {
                 batches.removeAll(keepingCapacity: true)
@@ -115,12 +129,33 @@ struct EventBatchQueue {
         return (taken, takenBytes)
     }
 
-    /// Drops every queued event.
+    /// Drops every queued event, and releases the spare storage.
     mutating func removeAll() {
         batches.removeAll()
         head = 0
         count = 0
         bytes = 0
+        spares.removeAll()
+        spareBytes = 0
+    }
+
+    /// Emptied storage for the next batch, or a batch without storage when none is kept.
+    private mutating func takeSpare() -> EventBatch {
+        guard let spare = spares.popLast() else { return EventBatch() }
+        spareBytes &-= spare.storageBytes
+        return spare
+    }
+
+    /// Keeps `batch`'s storage for reuse if it fits the bounds, else releases it; leaves `batch`
+    /// without storage.
+    private mutating func keepSpare(_ batch: inout EventBatch) {
+        var kept = EventBatch()
+        swap(&kept, &batch)
+        kept.removeAll()
+        let size = kept.storageBytes
+        guard size > 0, spares.count < Self.maximumSpareBatches, spareBytes &+ size <= Self.maximumSpareBytes else { return }
+        spareBytes &+= size
+        spares.append(kept)
     }
 
     /// The index of the newest queued batch if it is small enough to take more events.

@@ -75,6 +75,9 @@ struct PayloadBytes: Sendable {
         }
     }
 
+    /// How many bytes the storage holds, in use or not.
+    var capacity: Int { storage.count }
+
     /// Removes every byte, keeping the storage.
     mutating func removeAll() {
         count = 0

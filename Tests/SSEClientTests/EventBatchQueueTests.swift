@@ -172,4 +172,71 @@ import Testing
         queue.removeAll()
         #expect(queue.count == 0)
     }
+
+    /// Takes every queued batch whole, each into a batch that held events before, as a reader
+    /// does; returns how many events came out.
+    private func takeAllWhole(_ queue: inout EventBatchQueue) -> Int {
+        var taken = 0
+        while queue.count > 0 {
+            var emptied = batch(0..<300)
+            _ = values(&emptied)
+            taken += queue.takeOldest(into: &emptied, countLimit: .max, byteLimit: .max).count
+            _ = values(&emptied)
+        }
+        return taken
+    }
+
+    @Test func theReaderOfTheNetworkRefillsEveryBatchAReaderEmptiedInABurst() {
+        var queue = EventBatchQueue()
+        for round in 0..<3 {
+            // The reader of the network queues five batches in a row, as after waiting for room.
+            for index in 0..<5 {
+                var sent = batch(0..<300)
+                queue.append(&sent)
+                // After the first round, each batch queued leaves storage behind to fill again.
+                #expect((sent.storageBytes > 0) == (round > 0), "round \(round), batch \(index)")
+            }
+            #expect(takeAllWhole(&queue) == 1_500)
+            #expect(queue.spareCount == 5)
+        }
+        queue.removeAll()
+        #expect(queue.spareCount == 0)
+        #expect(queue.spareBytes == 0)
+    }
+
+    @Test func theSpareStorageStaysWithinItsBounds() {
+        var queue = EventBatchQueue()
+        for _ in 0..<(EventBatchQueue.maximumSpareBatches * 3) {
+            var sent = batch(0..<300)
+            queue.append(&sent)
+        }
+        #expect(takeAllWhole(&queue) == 300 * EventBatchQueue.maximumSpareBatches * 3)
+        #expect(queue.spareCount == EventBatchQueue.maximumSpareBatches)
+        #expect(queue.spareBytes <= EventBatchQueue.maximumSpareBytes)
+
+        // A batch whose storage outgrew the bound is released once emptied, not kept.
+        var fresh = EventBatchQueue()
+        var decoder = EventStreamDecoder()
+        let line = "data: \(String(repeating: "x", count: 1_024))\n\n"
+        let lines = EventBatchQueue.maximumSpareBytes / 1_024 + 1
+        decoder.append(String(repeating: line, count: lines).utf8)
+        var large = EventBatch()
+        try? decoder.forEachAvailableView { output in
+            if case .event(let event) = output { large.append(event) }
+        }
+        #expect(large.count == lines)
+        #expect(large.storageBytes > EventBatchQueue.maximumSpareBytes)
+        fresh.append(&large)
+        var taken = EventBatch()
+        #expect(fresh.takeOldest(into: &taken, countLimit: .max, byteLimit: .max).count == lines)
+        var strings = RecentStrings()
+        while let event = taken.removeFirst(strings: &strings) { #expect(event.data.utf8.count == 1_024) }
+        var next = EventBatch()
+        swap(&next, &taken)
+        var small = batch(0..<300)
+        fresh.append(&small)
+        _ = fresh.takeOldest(into: &next, countLimit: .max, byteLimit: .max)
+        #expect(fresh.spareCount == 0)
+        #expect(fresh.spareBytes == 0)
+    }
 }
