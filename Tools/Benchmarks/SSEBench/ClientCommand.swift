@@ -10,8 +10,10 @@ import SSETransport
 /// of its own that reads every event and exits: a plain socket reader that counts blank lines
 /// (the floor), then `EventSource` consumed in a detached task, then on the main actor, then in a
 /// detached task again with the body read from memory instead of the socket (the client's own
-/// cost, without the network's or the server's). The ratios compare runs of the same command, so
-/// a noisy machine affects them all alike.
+/// cost, without the network's or the server's), and last the decoder's own sequence over the
+/// same chunks in memory (what decoding and building the events cost without the client's
+/// buffer). The ratios compare runs of the same command, so a noisy machine affects them all
+/// alike.
 ///
 /// Each client also reports the CPU its process spent per event, on all its threads. The server
 /// runs in this process and takes its share of the cores; when the client's CPU per event over
@@ -51,16 +53,19 @@ struct ClientCommand: AsyncParsableCommand {
         let detached = best[.detached] ?? 0
         let main = best[.main] ?? 0
         let memory = best[.memory] ?? 0
+        let decoder = best[.decoder] ?? 0
         BenchSupport.printJSON([
             ("events", "\(events)"),
             ("floor_events_per_second", String(format: "%.0f", floor)),
             ("detached_events_per_second", String(format: "%.0f", detached)),
             ("main_actor_events_per_second", String(format: "%.0f", main)),
             ("in_memory_events_per_second", String(format: "%.0f", memory)),
+            ("decoder_events_per_second", String(format: "%.0f", decoder)),
             ("floor_cpu_ns_per_event", String(format: "%.0f", leastCPU[.floor] ?? 0)),
             ("detached_cpu_ns_per_event", String(format: "%.0f", leastCPU[.detached] ?? 0)),
             ("main_actor_cpu_ns_per_event", String(format: "%.0f", leastCPU[.main] ?? 0)),
             ("in_memory_cpu_ns_per_event", String(format: "%.0f", leastCPU[.memory] ?? 0)),
+            ("decoder_cpu_ns_per_event", String(format: "%.0f", leastCPU[.decoder] ?? 0)),
             ("detached_to_floor", String(format: "%.3f", detached / floor)),
             ("main_actor_to_detached", String(format: "%.3f", main / detached)),
         ])

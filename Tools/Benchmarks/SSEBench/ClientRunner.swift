@@ -30,6 +30,10 @@ struct ClientRunner: AsyncParsableCommand {
         /// `for await` over `EventSource.events` in a detached task, reading the body from memory
         /// in 64 KiB chunks instead of a socket: the client's own cost, without the network's.
         case memory
+        /// `ServerSentEventSequence.Iterator.next(each:)` over the same in-memory chunks in a
+        /// detached task: the decoder and the events' strings alone, with no buffer and no second
+        /// task, so the least a client built on this decoder and `MessageEvent` could cost.
+        case decoder
     }
 
     @Option var mode: Mode
@@ -39,7 +43,7 @@ struct ClientRunner: AsyncParsableCommand {
     func run() async throws {
         // The in-memory body is built before the clock starts; the other clients build their
         // configuration, and so their HTTP client, inside the measured time.
-        let memoryConfiguration = mode == .memory ? Self.inMemoryConfiguration(events: events) : nil
+        let chunks = mode == .memory || mode == .decoder ? Self.chunks(of: StreamedBody.events(events)) : []
         let start = BenchSupport.monotonicNanoseconds()
         let cpuStart = BenchSupport.processCPUNanoseconds()
         let count: Int
@@ -53,9 +57,13 @@ struct ClientRunner: AsyncParsableCommand {
         case .main:
             count = try await Self.consumeOnMainActor(url, events: events)
         case .memory:
-            count = try await Task.detached {
-                try await Self.consume(url, events: events, configuration: memoryConfiguration ?? .init())
+            var configuration = EventSource.Configuration()
+            configuration.transport = InMemoryTransport(chunks: chunks)
+            count = try await Task.detached { [configuration] in
+                try await Self.consume(url, events: events, configuration: configuration)
             }.value
+        case .decoder:
+            count = try await Task.detached { try await Self.decode(chunks) }.value
         }
         let elapsed = BenchSupport.monotonicNanoseconds() - start
         let cpu = BenchSupport.processCPUNanoseconds() - cpuStart
@@ -64,11 +72,9 @@ struct ClientRunner: AsyncParsableCommand {
 
     private var url: URL { URL(string: "http://127.0.0.1:\(port)/ticks")! }
 
-    /// A configuration whose transport answers with the benchmark's body from memory.
-    private static func inMemoryConfiguration(events: Int) -> EventSource.Configuration {
-        var configuration = EventSource.Configuration()
-        configuration.transport = InMemoryTransport(body: StreamedBody.events(events))
-        return configuration
+    /// `body` cut into 64 KiB chunks, as a socket would hand it over.
+    private static func chunks(of body: [UInt8]) -> [[UInt8]] {
+        stride(from: 0, to: body.count, by: 64 * 1024).map { Array(body[$0..<min($0 + 64 * 1024, body.count)]) }
     }
 
     /// Reads events until `events` arrived, then closes the stream; runs on the caller's actor.
@@ -85,6 +91,17 @@ struct ClientRunner: AsyncParsableCommand {
             if count == events { break }
         }
         stream.close()
+        return count
+    }
+
+    /// Decodes the chunks with the decoder's own asynchronous sequence and counts the events.
+    private static func decode(_ chunks: [[UInt8]]) async throws -> Int {
+        var iterator = ClientResponseBody(chunks: chunks).serverSentEvents().makeAsyncIterator()
+        var count = 0
+        while try await iterator.next(each: { output in
+            if case .event = output { count += 1 }
+            return true
+        }) {}
         return count
     }
 
@@ -156,15 +173,10 @@ struct ClientRunner: AsyncParsableCommand {
     }
 }
 
-/// Answers every request with one body from memory, in 64 KiB chunks, as a socket would hand it.
+/// Answers every request with one body from memory, in the chunks given.
 private struct InMemoryTransport: ClientTransport {
-    /// The body, cut into chunks.
+    /// The body's chunks.
     let chunks: [[UInt8]]
-
-    /// Cuts `body` into chunks.
-    init(body: [UInt8]) {
-        chunks = stride(from: 0, to: body.count, by: 64 * 1024).map { Array(body[$0..<min($0 + 64 * 1024, body.count)]) }
-    }
 
     /// Answers with the whole body.
     func send(_ request: ClientRequest) async throws -> ClientResponse {
