@@ -8,7 +8,9 @@ import SSETransport
 /// A local server streams one prebuilt body of small events (`id: N`, `event: tick`,
 /// `data: {"n":N,"v":"xxxxxxxx"}`) as fast as the socket takes it. Each client is a whole process
 /// of its own that reads every event and exits: a plain socket reader that counts blank lines
-/// (the floor), then `EventSource` consumed in a detached task, then on the main actor, then in a
+/// (the floor), then the default transport's body counted the same way (what AsyncHTTPClient
+/// alone costs, so the most any client on it can reach), then `EventSource` consumed in a
+/// detached task, then on the main actor, then in a
 /// detached task again with the body read from memory instead of the socket (the client's own
 /// cost, without the network's or the server's), and last the decoder's own sequence over the
 /// same chunks in memory (what decoding and building the events cost without the client's
@@ -50,6 +52,7 @@ struct ClientCommand: AsyncParsableCommand {
         }
         try await http.shutdown()
         let floor = best[.floor] ?? 1
+        let transport = best[.transport] ?? 0
         let detached = best[.detached] ?? 0
         let main = best[.main] ?? 0
         let memory = best[.memory] ?? 0
@@ -57,15 +60,18 @@ struct ClientCommand: AsyncParsableCommand {
         BenchSupport.printJSON([
             ("events", "\(events)"),
             ("floor_events_per_second", String(format: "%.0f", floor)),
+            ("transport_events_per_second", String(format: "%.0f", transport)),
             ("detached_events_per_second", String(format: "%.0f", detached)),
             ("main_actor_events_per_second", String(format: "%.0f", main)),
             ("in_memory_events_per_second", String(format: "%.0f", memory)),
             ("decoder_events_per_second", String(format: "%.0f", decoder)),
             ("floor_cpu_ns_per_event", String(format: "%.0f", leastCPU[.floor] ?? 0)),
+            ("transport_cpu_ns_per_event", String(format: "%.0f", leastCPU[.transport] ?? 0)),
             ("detached_cpu_ns_per_event", String(format: "%.0f", leastCPU[.detached] ?? 0)),
             ("main_actor_cpu_ns_per_event", String(format: "%.0f", leastCPU[.main] ?? 0)),
             ("in_memory_cpu_ns_per_event", String(format: "%.0f", leastCPU[.memory] ?? 0)),
             ("decoder_cpu_ns_per_event", String(format: "%.0f", leastCPU[.decoder] ?? 0)),
+            ("transport_to_floor", String(format: "%.3f", transport / floor)),
             ("detached_to_floor", String(format: "%.3f", detached / floor)),
             ("main_actor_to_detached", String(format: "%.3f", main / detached)),
         ])

@@ -23,6 +23,9 @@ struct ClientRunner: AsyncParsableCommand {
     enum Mode: String, CaseIterable, ExpressibleByArgument {
         /// A blocking socket read that counts blank lines: the floor no SSE client can beat.
         case floor
+        /// The default transport's response body (AsyncHTTPClient), counted as the floor counts:
+        /// what the HTTP client costs before any decoding, so the ceiling of a client built on it.
+        case transport
         /// `for await` over `EventSource.events` in a detached task.
         case detached
         /// `for await` over `EventSource.events` on the main actor.
@@ -52,6 +55,8 @@ struct ClientRunner: AsyncParsableCommand {
         switch mode {
         case .floor:
             count = try Self.countBlankLines(port: port)
+        case .transport:
+            count = try await Task.detached { try await Self.countBlankLines(through: url) }.value
         case .detached:
             count = try await Task.detached { try await Self.consume(url, events: events) }.value
         case .main:
@@ -127,8 +132,7 @@ struct ClientRunner: AsyncParsableCommand {
         let request = Array("GET /ticks HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\nConnection: close\r\n\r\n".utf8)
         guard write(socket, request, request.count) == request.count else { throw ValidationError("write failed") }
         var buffer = [UInt8](repeating: 0, count: 256 * 1024)
-        var count = 0
-        var previous: UInt8 = 0
+        var counter = BlankLineCounter()
         var pastHead = false
         var headTail: [UInt8] = []
         while true {
@@ -141,12 +145,36 @@ struct ClientRunner: AsyncParsableCommand {
                 pastHead = true
                 bytes = ArraySlice(headTail[end.upperBound...])
             }
-            guard let last = bytes.last else { continue }
-            if previous == 10 && bytes.first == 10 { count += 1 }
-            count += bytes.withUnsafeBufferPointer { Self.newlinePairs(in: $0) }
-            previous = last
+            bytes.withUnsafeBufferPointer { counter.count($0) }
         }
-        return count
+        return counter.blankLines
+    }
+
+    /// Requests the stream through the default transport and counts `\n\n` in its body's
+    /// chunks, as ``countBlankLines(port:)`` counts them in the socket's bytes.
+    private static func countBlankLines(through url: URL) async throws -> Int {
+        let transport = EventSource.Configuration().transport
+        let response = try await transport.send(ClientRequest(url: url, headers: ["Accept": "text/event-stream"]))
+        var counter = BlankLineCounter()
+        for try await chunk in response.body {
+            chunk.withUnsafeBufferPointer { counter.count($0) }
+        }
+        return counter.blankLines
+    }
+}
+
+/// Counts `\n\n` pairs in a stream handed over in pieces, pairs across two pieces included.
+private struct BlankLineCounter {
+    /// The pairs counted so far.
+    private(set) var blankLines = 0
+    private var previous: UInt8 = 0
+
+    /// Counts the pairs that end in `bytes`, the stream's next piece.
+    mutating func count(_ bytes: UnsafeBufferPointer<UInt8>) {
+        guard let last = bytes.last else { return }
+        if previous == 10 && bytes.first == 10 { blankLines += 1 }
+        blankLines += Self.newlinePairs(in: bytes)
+        previous = last
     }
 
     /// The number of `\n\n` pairs within `bytes`, sixteen positions per step. A loop that tests
