@@ -62,7 +62,8 @@ struct ScriptedServer: Sendable {
     /// How many requests have arrived so far.
     var requestCount: Int { state.requestCount }
 
-    /// Starts a server, runs `body` with it, then closes every connection and waits for the scripts.
+    /// Starts a server, runs `body` with it, then closes every connection, cancels the scripts
+    /// still running and waits for them.
     static func run<R: Sendable>(
         _ script: @escaping Script,
         _ body: @Sendable (ScriptedServer) async throws -> R
@@ -154,6 +155,8 @@ private final class ServerState: Sendable {
             return (Array(state.channels.values), state.scripts)
         }
         channels.forEach { $0.close(promise: nil) }
+        // A script still waiting (for a signal, or for the client after a failed test) ends now.
+        for script in scripts { script.cancel() }
         for script in scripts { await script.value }
     }
 }
