@@ -131,7 +131,10 @@ struct StreamedBody: HTTPServerHandler {
 
 /// Writes a body in pieces while the responder is writable; used only on the responder's context.
 private final class ChunkWriter: @unchecked Sendable {
-    private static let pieceSize = 64 * 1024
+    /// Large enough that the socket never runs dry between writes. With 64 KiB pieces each one
+    /// waited for the channel to turn writable again, so the server, not the socket, set the
+    /// floor (about 20 M events/s instead of 30–36 M) and flattered every client's ratio to it.
+    private static let pieceSize = 1024 * 1024
     private let bytes: [UInt8]
     private let responder: any HTTPServerResponder
     private var offset = 0
