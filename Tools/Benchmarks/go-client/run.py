@@ -63,13 +63,12 @@ port = listener.getsockname()[1]
 
 def serve(connection):
     """Reads the request head, then writes the whole response and closes."""
-    with connection:
-        request = b""
-        while b"\r\n\r\n" not in request:
-            chunk = connection.recv(4096)
-            if not chunk:
-                return
-            request += chunk
+    with connection, connection.makefile("rb") as request:
+        for line in request:
+            if line == b"\r\n":
+                break
+        else:
+            return  # the connection closed before the head ended
         try:
             connection.sendall(response)
         except OSError:
