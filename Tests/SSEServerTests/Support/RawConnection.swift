@@ -56,8 +56,16 @@ final class RawConnection: Sendable {
     }
 
     /// Reads from the socket again after ``stopReading()``.
+    ///
+    /// When the server has closed the connection meanwhile, NIO has already read everything up
+    /// to the end (it drains the socket on end of input, whatever `autoRead` says) and closed the
+    /// channel: the bytes are in the inbox, so there is nothing left to resume.
     func resumeReading() async throws {
-        try await channel.setOption(.autoRead, value: true).get()
+        do {
+            try await channel.setOption(.autoRead, value: true).get()
+        } catch ChannelError.ioOnClosedChannel {
+            return
+        }
         channel.read()
     }
 
