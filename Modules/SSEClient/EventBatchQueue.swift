@@ -104,7 +104,7 @@ struct EventBatchQueue {
             var emptied = EventBatch()
             swap(&emptied, &batch)
             swap(&batch, &batches[head])
-            keepSpare(&emptied)
+            keepSpare(emptied)
             head += 1
             if head == batches.count {
                 batches.removeAll(keepingCapacity: true)
@@ -146,16 +146,13 @@ struct EventBatchQueue {
         return spare
     }
 
-    /// Keeps `batch`'s storage for reuse if it fits the bounds, else releases it; leaves `batch`
-    /// without storage.
-    private mutating func keepSpare(_ batch: inout EventBatch) {
-        var kept = EventBatch()
-        swap(&kept, &batch)
-        kept.removeAll()
-        let size = kept.storageBytes
+    /// Keeps `batch`'s storage for reuse if it fits the bounds, else releases it.
+    private mutating func keepSpare(_ batch: consuming EventBatch) {
+        batch.removeAll()
+        let size = batch.storageBytes
         guard size > 0, spares.count < Self.maximumSpareBatches, spareBytes &+ size <= Self.maximumSpareBytes else { return }
         spareBytes &+= size
-        spares.append(kept)
+        spares.append(batch)
     }
 
     /// The index of the newest queued batch if it is small enough to take more events.
